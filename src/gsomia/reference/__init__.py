@@ -1,0 +1,296 @@
+"""Reference data shipped with gsomia: schemes, agreements and real histories, as YAML.
+
+Each file is validated on load; an error names the file and the field. Loading turns the
+files into the core's frozen dataclasses. A new country or agreement needs a file, not code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gsomia.core import calendar
+from gsomia.core.agreements import (
+    Agreement,
+    Articles,
+    Equivalence,
+    Event,
+    EventKind,
+    Kind,
+    NoticeRule,
+    Reactivation,
+    Term,
+)
+from gsomia.core.errors import GsomiaError
+from gsomia.core.labels import check_topic
+from gsomia.core.markings import Level, Scheme
+from gsomia.errors import ReferenceDataError
+
+HERE = Path(__file__).parent
+PARTY = Annotated[str, Field(pattern=r"^[A-Z]{3,4}$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+M = TypeVar("M", bound=_Model)
+
+
+class LevelFile(_Model):
+    rank: int
+    marking: str
+    romanised: str
+    english: str
+
+
+class SchemeFile(_Model):
+    party: PARTY
+    name: str
+    levels: list[LevelFile] = Field(min_length=1)
+
+
+class TermFile(_Model):
+    months: int = Field(gt=0)
+    automatic_renewal: bool
+
+
+class NoticeFile(_Model):
+    days: int = Field(ge=0)
+    channel: str
+    reactivation: Reactivation = Reactivation.FULL_PERIOD
+
+
+class ArticlesFile(_Model):
+    term: str
+    equivalence: str
+    third_party: str
+    access: str
+    survival: str
+    scope: str | None = None
+    forwarding: str | None = None
+
+
+class AgreementFile(_Model):
+    id: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]+$")
+    title: str
+    kind: Kind
+    parties: list[PARTY] = Field(min_length=2)
+    hub: PARTY | None = None
+    signed: str | None = None
+    entry_into_force: dt.date | dt.datetime
+    legal_time_zone: str
+    term: TermFile | None = None
+    notice: NoticeFile | None = None
+    protection_survives_termination: bool = True
+    equivalence: list[dict[str, Any]] = []
+    topics: Literal["all"] | list[str] = "all"
+    forwarding_requires_originator_approval: bool = False
+    articles: ArticlesFile
+    source: str = ""
+
+    @field_validator("legal_time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+        return value
+
+
+class EventFile(_Model):
+    kind: EventKind
+    by: PARTY
+    at: dt.date | dt.datetime
+    note: str = ""
+
+
+class HistoryFile(_Model):
+    id: str
+    title: str
+    agreement: str
+    events: list[EventFile]
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ReferenceDataError(f"{path}: cannot read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" (line {where.line + 1})" if where is not None else ""
+        raise ReferenceDataError(f"{path}: not valid YAML{line}: {exc}") from None
+
+
+def _validate(model: type[M], path: Path) -> M:
+    data = _read_yaml(path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        raise ReferenceDataError(f"{path}: field {field}: {error['msg']}") from None
+
+
+def load_scheme(path: Path) -> Scheme:
+    data = _validate(SchemeFile, path)
+    markings = [unicodedata.normalize("NFC", level.marking) for level in data.levels]
+    if len(set(markings)) != len(markings):
+        raise ReferenceDataError(f"{path}: field levels: a marking appears twice")
+    levels = tuple(
+        Level(
+            data.party,
+            level.rank,
+            unicodedata.normalize("NFC", level.marking),
+            unicodedata.normalize("NFC", level.romanised),
+            level.english,
+        )
+        for level in data.levels
+    )
+    return Scheme(data.party, data.name, levels)
+
+
+def _instant(value: dt.date | dt.datetime, zone: ZoneInfo, path: Path, field: str) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ReferenceDataError(f"{path}: field {field}: an instant needs a UTC offset")
+        return value
+    return calendar.start_of_day(value, zone)
+
+
+def load_agreement(path: Path, schemes: Mapping[str, Scheme]) -> Agreement:
+    data = _validate(AgreementFile, path)
+    zone = ZoneInfo(data.legal_time_zone)
+    for index, party in enumerate(data.parties):
+        if party not in schemes:
+            raise ReferenceDataError(
+                f"{path}: field parties.{index}: no classification scheme for {party}; "
+                f"known: {', '.join(sorted(schemes))}"
+            )
+    if len(set(data.parties)) != len(data.parties):
+        raise ReferenceDataError(f"{path}: field parties: a party appears twice")
+    if data.kind is Kind.HUB and data.hub not in data.parties:
+        raise ReferenceDataError(f"{path}: field hub: a hub arrangement names one of its parties")
+    if data.kind is Kind.BILATERAL and len(data.parties) != 2:
+        raise ReferenceDataError(f"{path}: field parties: a bilateral agreement has two parties")
+    topics = None
+    if data.topics != "all":
+        try:
+            topics = frozenset(check_topic(topic) for topic in data.topics)
+        except GsomiaError as exc:
+            raise ReferenceDataError(f"{path}: field topics: {exc.message}") from None
+    return Agreement(
+        id=data.id,
+        title=" ".join(data.title.split()),
+        kind=data.kind,
+        parties=tuple(data.parties),
+        entry_into_force=_instant(data.entry_into_force, zone, path, "entry_into_force"),
+        legal_time_zone=zone,
+        articles=Articles(**data.articles.model_dump()),
+        equivalences=_equivalences(data, schemes, path),
+        term=Term(data.term.months, data.term.automatic_renewal) if data.term else None,
+        notice=(
+            NoticeRule(data.notice.days, data.notice.channel, data.notice.reactivation)
+            if data.notice
+            else None
+        ),
+        protection_survives_termination=data.protection_survives_termination,
+        topics=topics,
+        hub=data.hub,
+        forwarding_requires_originator_approval=data.forwarding_requires_originator_approval,
+        signed=data.signed,
+        source=data.source,
+    )
+
+
+def _equivalences(
+    data: AgreementFile, schemes: Mapping[str, Scheme], path: Path
+) -> tuple[Equivalence, ...]:
+    rows = []
+    for index, row in enumerate(data.equivalence):
+        where = f"{path}: field equivalence.{index}"
+        english = row.get("english")
+        if not isinstance(english, str):
+            raise ReferenceDataError(f"{where}.english: each row names its English equivalent")
+        markings: dict[str, tuple[str, ...]] = {}
+        for party in data.parties:
+            listed = row.get(party)
+            if listed is None:
+                raise ReferenceDataError(f"{where}.{party}: each row gives every party's marking")
+            names = [listed] if isinstance(listed, str) else listed
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise ReferenceDataError(f"{where}.{party}: a marking or a list of markings")
+            normalised = tuple(unicodedata.normalize("NFC", n) for n in names)
+            for name in normalised:
+                if schemes[party].exact(name) is None:
+                    raise ReferenceDataError(
+                        f"{where}.{party}: {name!r} is not a {party} marking; "
+                        f"{party} markings are: {schemes[party].describe_markings()}"
+                    )
+            markings[party] = normalised
+        extra = set(row) - {"english", *data.parties}
+        if extra:
+            raise ReferenceDataError(f"{where}: {', '.join(sorted(extra))} is not a party")
+        rows.append(Equivalence(english, markings))
+    return tuple(rows)
+
+
+def load_history(path: Path, agreements: Mapping[str, Agreement]) -> tuple[str, list[Event]]:
+    """A history file's id and its events, checked against the agreement it concerns."""
+    data = _validate(HistoryFile, path)
+    agreement = agreements.get(data.agreement)
+    if agreement is None:
+        raise ReferenceDataError(
+            f"{path}: field agreement: unknown agreement {data.agreement!r}; "
+            f"known: {', '.join(sorted(agreements))}"
+        )
+    zone = agreement.legal_time_zone
+    events = [
+        Event(
+            agreement.id,
+            event.kind,
+            event.by,
+            _instant(event.at, zone, path, f"events.{index}.at"),
+            " ".join(event.note.split()),
+        )
+        for index, event in enumerate(data.events)
+    ]
+    return data.id, events
+
+
+def builtin_schemes() -> list[Scheme]:
+    return [load_scheme(path) for path in sorted((HERE / "schemes").glob("*.yaml"))]
+
+
+def builtin_agreements(schemes: Iterable[Scheme]) -> list[Agreement]:
+    by_party = {scheme.party: scheme for scheme in schemes}
+    return [
+        load_agreement(path, by_party) for path in sorted((HERE / "agreements").glob("*.yaml"))
+    ]
+
+
+def history_path(name: str) -> Path:
+    """A built-in history by name (such as kor-jpn-2019), or a path to a YAML file."""
+    builtin = HERE / "histories" / f"{name}.yaml"
+    if builtin.exists():
+        return builtin
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml") and path.exists():
+        return path
+    known = ", ".join(sorted(p.stem for p in (HERE / "histories").glob("*.yaml")))
+    raise ReferenceDataError(
+        f"unknown history {name!r}; built-in histories: {known}, or give a path to a YAML file"
+    )
+
+
+def builtin_histories() -> list[str]:
+    return sorted(p.stem for p in (HERE / "histories").glob("*.yaml"))
