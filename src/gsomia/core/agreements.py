@@ -214,6 +214,11 @@ class Lifecycle:
         """A new lifecycle with `event` added, or `InvalidEvent` saying why it cannot be."""
         return Lifecycle(self.agreement, (*self.events, event))
 
+    def records(self, event: Event) -> bool:
+        """Whether the same event (kind, party, instant) is already in the history."""
+        key = (event.kind, event.by, event.at)
+        return any((e.kind, e.by, e.at) == key for e in self.events)
+
     def in_force(self, at: datetime) -> bool:
         """Whether the agreement binds the parties at `at` (Art 21: entry into force, term)."""
         if at < self.agreement.entry_into_force:
@@ -305,7 +310,7 @@ class Lifecycle:
                 f"{event.by} is not a party to {agreement.id}; "
                 f"its parties are {', '.join(agreement.parties)}"
             )
-        if any((e.kind, e.by, e.at) == (event.kind, event.by, event.at) for e in self.events):
+        if self.records(event):
             raise InvalidEvent(
                 f"duplicate event: {event.kind} by {event.by} at {event.at.isoformat()} "
                 f"is already recorded for {agreement.id}"

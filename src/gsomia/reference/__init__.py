@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -120,19 +120,23 @@ class HistoryFile(_Model):
     events: list[EventFile]
 
 
-def _read_yaml(path: Path) -> Any:
+def read_text(path: Path) -> str:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ReferenceDataError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ReferenceDataError(f"{path}: not UTF-8 text") from None
+
+
+def _validate(model: type[M], text: str, path: str) -> M:
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" (line {where.line + 1})" if where is not None else ""
-        raise ReferenceDataError(f"{path}: not valid YAML{line}: {exc}") from None
-
-
-def _validate(model: type[M], path: Path) -> M:
-    data = _read_yaml(path)
+        problem = getattr(exc, "problem", None) or "malformed"
+        raise ReferenceDataError(f"{path}: not valid YAML{line}: {problem}") from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -141,8 +145,9 @@ def _validate(model: type[M], path: Path) -> M:
         raise ReferenceDataError(f"{path}: field {field}: {error['msg']}") from None
 
 
-def load_scheme(path: Path) -> Scheme:
-    data = _validate(SchemeFile, path)
+def parse_scheme(text: str, path: str) -> Scheme:
+    """A scheme from its YAML text; `path` names where the text came from, for errors."""
+    data = _validate(SchemeFile, text, path)
     markings = [unicodedata.normalize("NFC", level.marking) for level in data.levels]
     if len(set(markings)) != len(markings):
         raise ReferenceDataError(f"{path}: field levels: a marking appears twice")
@@ -159,7 +164,7 @@ def load_scheme(path: Path) -> Scheme:
     return Scheme(data.party, data.name, levels)
 
 
-def _instant(value: dt.date | dt.datetime, zone: ZoneInfo, path: Path, field: str) -> dt.datetime:
+def _instant(value: dt.date | dt.datetime, zone: ZoneInfo, path: str, field: str) -> dt.datetime:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             raise ReferenceDataError(f"{path}: field {field}: an instant needs a UTC offset")
@@ -167,8 +172,9 @@ def _instant(value: dt.date | dt.datetime, zone: ZoneInfo, path: Path, field: st
     return calendar.start_of_day(value, zone)
 
 
-def load_agreement(path: Path, schemes: Mapping[str, Scheme]) -> Agreement:
-    data = _validate(AgreementFile, path)
+def parse_agreement(text: str, path: str, schemes: Mapping[str, Scheme]) -> Agreement:
+    """An agreement from its YAML text, checked against the parties' schemes."""
+    data = _validate(AgreementFile, text, path)
     zone = ZoneInfo(data.legal_time_zone)
     for index, party in enumerate(data.parties):
         if party not in schemes:
@@ -213,7 +219,7 @@ def load_agreement(path: Path, schemes: Mapping[str, Scheme]) -> Agreement:
 
 
 def _equivalences(
-    data: AgreementFile, schemes: Mapping[str, Scheme], path: Path
+    data: AgreementFile, schemes: Mapping[str, Scheme], path: str
 ) -> tuple[Equivalence, ...]:
     rows = []
     for index, row in enumerate(data.equivalence):
@@ -244,9 +250,11 @@ def _equivalences(
     return tuple(rows)
 
 
-def load_history(path: Path, agreements: Mapping[str, Agreement]) -> tuple[str, list[Event]]:
-    """A history file's id and its events, checked against the agreement it concerns."""
-    data = _validate(HistoryFile, path)
+def parse_history(
+    text: str, path: str, agreements: Mapping[str, Agreement]
+) -> tuple[str, list[Event]]:
+    """A history's id and its events, checked against the agreement it concerns."""
+    data = _validate(HistoryFile, text, path)
     agreement = agreements.get(data.agreement)
     if agreement is None:
         raise ReferenceDataError(
@@ -267,15 +275,9 @@ def load_history(path: Path, agreements: Mapping[str, Agreement]) -> tuple[str, 
     return data.id, events
 
 
-def builtin_schemes() -> list[Scheme]:
-    return [load_scheme(path) for path in sorted((HERE / "schemes").glob("*.yaml"))]
-
-
-def builtin_agreements(schemes: Iterable[Scheme]) -> list[Agreement]:
-    by_party = {scheme.party: scheme for scheme in schemes}
-    return [
-        load_agreement(path, by_party) for path in sorted((HERE / "agreements").glob("*.yaml"))
-    ]
+def builtin_files(kind: Literal["schemes", "agreements"]) -> list[Path]:
+    """The YAML files shipped in the package for `kind`, in name order."""
+    return sorted((HERE / kind).glob("*.yaml"))
 
 
 def history_path(name: str) -> Path:

@@ -1,0 +1,850 @@
+"""The gsomia command line.
+
+Every command that shows data takes --json. Bad input prints one line and exits 2; an
+action the agreements deny (a release, receipt, transfer or access) exits 1 after showing
+the reasons; `decide` and `routes` are what-if evaluations that change nothing and exit 0.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gsomia import __version__
+from gsomia.core.agreements import EventKind
+from gsomia.errors import GsomiaError
+from gsomia.node import items as item_cases
+from gsomia.node import lifecycle, setup, views, whatif
+from gsomia.node.registry import Registry
+from gsomia.node.whatif import GENERAL_TOPIC
+from gsomia.store import database
+from gsomia.store import decisions as decision_store
+from gsomia.store import registry as records
+
+app = typer.Typer(
+    help="gsomia: run General Security of Military Information Agreements.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+agreement_app = typer.Typer(help="Agreements: list, show, status, lifecycle events.", no_args_is_help=True)
+history_app = typer.Typer(help="Recorded histories of agreements (such as kor-jpn-2019).", no_args_is_help=True)
+decide_app = typer.Typer(help="What-if decisions: evaluate, record nothing.", no_args_is_help=True)
+scheme_app = typer.Typer(help="National classification schemes.", no_args_is_help=True)
+person_app = typer.Typer(help="Persons, their clearances and need-to-know.", no_args_is_help=True)
+item_app = typer.Typer(help="The registry of items: register, receive, release, transfer, access.", no_args_is_help=True)
+consent_app = typer.Typer(help="Originators' written consents to onward transfer.", no_args_is_help=True)
+decision_app = typer.Typer(help="Decisions taken through the registry, with their reasons.", no_args_is_help=True)
+for sub, name in (
+    (agreement_app, "agreement"),
+    (history_app, "history"),
+    (decide_app, "decide"),
+    (scheme_app, "scheme"),
+    (person_app, "person"),
+    (item_app, "item"),
+    (consent_app, "consent"),
+    (decision_app, "decision"),
+):
+    app.add_typer(sub, name=name)
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+At = Annotated[
+    str,
+    typer.Option(
+        "--at",
+        help="Instant, ISO 8601 with offset (2019-11-22T18:00+09:00) or a bare date "
+        "(start of that day in the agreement's legal time zone).",
+    ),
+]
+
+class State:
+    db: str | None = None
+
+
+state = State()
+
+
+@app.callback()
+def _main(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="GSOMIA_DB",
+            help="Database URL: sqlite:///PATH or postgresql://HOST/DB "
+            "[default: a SQLite file in the user data directory]",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[bool, typer.Option("--version", help="Show the version.")] = False,
+) -> None:
+    if version:
+        out.print(f"gsomia {__version__}")
+        raise typer.Exit()
+    state.db = db
+
+
+@contextmanager
+def _registry() -> Iterator[Registry]:
+    registry = Registry.open(state.db or database.default_url())
+    try:
+        yield registry
+    finally:
+        registry.close()
+
+
+def _json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if cell is None else str(cell) for cell in row))
+    out.print(table)
+
+
+def _print_decision(view: dict[str, Any]) -> None:
+    verdict = "[bold green]ALLOWED[/]" if view["allowed"] else "[bold red]DENIED[/]"
+    extra = ""
+    if view.get("recipient_marking"):
+        extra = f" — recipient marks it {view['recipient_marking']} ({view['equivalent']})"
+    out.print(f"{verdict}{extra}")
+    _table(
+        None,
+        ["reason", "agreement", "article", "explanation"],
+        [[r["code"], r["agreement"], r["article"], r["message"]] for r in view["reasons"]],
+    )
+
+
+# --- set-up ---------------------------------------------------------------------------------
+
+
+@app.command()
+def init(
+    party: Annotated[
+        str | None, typer.Option(help="This node's own party (KOR, JPN, USA, NATO, ...).")
+    ] = None,
+    time_zone: Annotated[
+        str | None, typer.Option(help="Zone for the registry's own records (IANA name).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create or migrate the database and load the reference data; idempotent."""
+    with _registry() as registry:
+        report = setup.init(registry, party, time_zone)
+        view = {
+            "database": registry.engine.url.render_as_string(hide_password=True),
+            "party": registry.party,
+            "time_zone": registry.time_zone.key,
+            "loaded": report.counts,
+        }
+    if as_json:
+        _json(view)
+        return
+    out.print(f"Registry ready at {view['database']} (party: {view['party'] or 'not set'})")
+    for kind, counts in report.counts.items():
+        out.print(f"  {kind}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
+@app.command()
+def demo(
+    keep: Annotated[
+        Path | None,
+        typer.Option(help="Keep the demo's databases in this directory instead of a temporary one."),
+    ] = None,
+) -> None:
+    """Replay the Korea–Japan GSOMIA, 2016–2023, and report what the rules said."""
+    from gsomia.node.demo import run_demo
+
+    run_demo(out, keep)
+
+
+# --- schemes and agreements -------------------------------------------------------------------
+
+
+@scheme_app.command("list")
+def scheme_list(as_json: JsonFlag = False) -> None:
+    """List the classification schemes with their levels."""
+    with _registry() as registry:
+        schemes = [views.scheme(s) for s in registry.book().schemes.values()]
+    if as_json:
+        _json(schemes)
+        return
+    for s in schemes:
+        _table(
+            f"{s['party']}: {s['name']}",
+            ["rank", "marking", "romanised", "English"],
+            [[lv["rank"], lv["marking"], lv["romanised"], lv["english"]] for lv in s["levels"]],
+        )
+
+
+@agreement_app.command("list")
+def agreement_list(as_json: JsonFlag = False) -> None:
+    """List the agreements the registry knows."""
+    with _registry() as registry:
+        data = [views.agreement(a) for a in registry.book().agreements.values()]
+    if as_json:
+        _json(data)
+        return
+    _table(
+        "Agreements",
+        ["id", "kind", "parties", "in force from", "term", "notice", "topics"],
+        [
+            [
+                a["id"],
+                a["kind"] + (f" (hub {a['hub']})" if a["hub"] else ""),
+                ", ".join(a["parties"]),
+                a["entry_into_force"],
+                f"{a['term']['months']} months, renewing" if a["term"] else "indefinite",
+                f"{a['notice']['days']} days" if a["notice"] else "none",
+                a["topics"] if a["topics"] == "all" else ", ".join(a["topics"]),
+            ]
+            for a in data
+        ],
+    )
+
+
+@agreement_app.command("show")
+def agreement_show(agreement_id: str, as_json: JsonFlag = False) -> None:
+    """Show an agreement's terms: parties, equivalences, term, notice, scope, articles."""
+    with _registry() as registry:
+        view = views.agreement(registry.book().agreement(agreement_id))
+    if as_json:
+        _json(view)
+        return
+    out.print(f"[bold]{view['id']}[/]: {view['title']}")
+    for key in ("kind", "parties", "hub", "signed", "entry_into_force", "legal_time_zone", "term", "notice", "topics"):
+        out.print(f"  {key}: {view[key]}")
+    parties = view["parties"]
+    _table(
+        "Equivalence",
+        ["English", *parties],
+        [[row["english"], *(" / ".join(row[p]) for p in parties)] for row in view["equivalence"]],
+    )
+
+
+@agreement_app.command("load")
+def agreement_load(path: Path, as_json: JsonFlag = False) -> None:
+    """Add or update an agreement from a YAML file (validated against recorded events)."""
+    with _registry() as registry:
+        agreement_id, outcome = setup.load_agreement_file(registry, path)
+    if as_json:
+        _json({"agreement": agreement_id, "outcome": outcome})
+    else:
+        out.print(f"{agreement_id}: {outcome}")
+
+
+@agreement_app.command("status")
+def agreement_status(agreement_id: str, at: At, as_json: JsonFlag = False) -> None:
+    """An agreement's state at an instant, derived from its events."""
+    with _registry() as registry:
+        agreement = registry.book().agreement(agreement_id)
+        zone = agreement.legal_time_zone
+        instant = registry.instant(at, *agreement.parties)
+        view = views.status(lifecycle.status(registry, agreement.id, instant), zone)
+    if as_json:
+        _json(view)
+        return
+    out.print(f"[bold]{view['agreement']}[/] at {view['at']}: [bold]{view['state']}[/]")
+    for label, key in (
+        ("term", "term_start"),
+        ("term ends", "term_end"),
+        ("notice deadline", "notice_deadline"),
+        ("terminates at", "terminates_at"),
+    ):
+        if view[key]:
+            out.print(f"  {label}: {view[key]}")
+    if view["notice"]:
+        n = view["notice"]
+        out.print(
+            f"  notice by {n['by']} delivered {n['delivered_at']}"
+            + (" (suspended)" if n["suspended"] else f", takes effect {n['takes_effect_at']}")
+            + (" (late)" if n["late"] else "")
+        )
+
+
+@agreement_app.command("events")
+def agreement_events(agreement_id: str, as_json: JsonFlag = False) -> None:
+    """The recorded lifecycle events of an agreement."""
+    from gsomia.store import documents
+
+    with _registry() as registry:
+        agreement = registry.book().agreement(agreement_id)
+        with registry.transaction() as connection:
+            stored = documents.events(connection, agreement.id)
+    zone = agreement.legal_time_zone
+    data = [
+        {
+            "id": s.id,
+            "event": s.event.kind.value,
+            "by": s.event.by,
+            "at": views.instant(s.event.at, zone),
+            "note": s.event.note,
+            "source": s.source,
+        }
+        for s in stored
+    ]
+    if as_json:
+        _json(data)
+        return
+    _table(
+        f"Events of {agreement.id}",
+        ["at", "event", "by", "source", "note"],
+        [[e["at"], e["event"], e["by"], e["source"], e["note"]] for e in data],
+    )
+
+
+def _event_command(kind: EventKind, doc: str) -> Callable[..., None]:
+    def command(
+        agreement_id: str,
+        by: Annotated[str, typer.Option("--by", help="The party acting.")],
+        at: At,
+        note: Annotated[str, typer.Option(help="What the note or letter says.")] = "",
+        as_json: JsonFlag = False,
+    ) -> None:
+        with _registry() as registry:
+            agreement = registry.book().agreement(agreement_id)
+            instant = registry.instant(at, *agreement.parties)
+            recorded = lifecycle.record_event(registry, agreement.id, kind, by, instant, note)
+        view = views.recorded_event(recorded)
+        if as_json:
+            _json(view)
+            return
+        out.print(f"{view['event']} by {view['by']} at {view['at']}: now {view['state']}")
+        if "takes_effect_at" in view:
+            late = (
+                f" — late: delivered after the deadline ({view['notice_deadline_date']}), "
+                "so it ends the following term, not this one"
+                if view["late"]
+                else f" (deadline for this term was {view['notice_deadline_date']})"
+            )
+            out.print(f"  termination takes effect at {view['takes_effect_at']}{late}")
+
+    command.__doc__ = doc
+    return command
+
+
+agreement_app.command("notify")(
+    _event_command(EventKind.TERMINATION_NOTICE, "Record a written notice of termination delivered at --at.")
+)
+agreement_app.command("suspend-notice")(
+    _event_command(EventKind.NOTICE_SUSPENDED, "Record the suspension of a standing notice.")
+)
+agreement_app.command("reactivate-notice")(
+    _event_command(EventKind.NOTICE_REACTIVATED, "Record the reactivation of a suspended notice.")
+)
+agreement_app.command("withdraw-notice")(
+    _event_command(EventKind.NOTICE_WITHDRAWN, "Record the withdrawal of a notice.")
+)
+
+
+@history_app.command("list")
+def history_list(as_json: JsonFlag = False) -> None:
+    """The built-in histories."""
+    from gsomia.reference import builtin_histories
+
+    names = builtin_histories()
+    if as_json:
+        _json(names)
+    else:
+        for name in names:
+            out.print(name)
+
+
+@history_app.command("load")
+def history_load(
+    name: Annotated[str, typer.Argument(help="A built-in history (kor-jpn-2019) or a YAML file.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Record a history's events; events already recorded are skipped."""
+    with _registry() as registry:
+        history_id, added = setup.load_history(registry, name)
+    if as_json:
+        _json({"history": history_id, "events_added": added})
+    else:
+        out.print(f"{history_id}: {added} event(s) recorded")
+
+
+# --- what-if decisions --------------------------------------------------------------------------
+
+
+@decide_app.command("release")
+def decide_release(
+    sender: Annotated[str, typer.Option("--from", help="The originating party.")],
+    recipient: Annotated[str, typer.Option("--to", help="The receiving party.")],
+    marking: Annotated[str, typer.Option(help="Marking in the originator's scheme.")],
+    at: At,
+    topic: Annotated[str, typer.Option(help="Topic slug.")] = GENERAL_TOPIC,
+    as_json: JsonFlag = False,
+) -> None:
+    """May the originator release an item of this marking and topic to the recipient?"""
+    with _registry() as registry:
+        instant = registry.instant(at, sender.upper(), recipient.upper())
+        view = views.decision(whatif.release(registry, sender, recipient, marking, topic, instant))
+    _json(view) if as_json else _print_decision(view)
+
+
+@decide_app.command("access")
+def decide_access(
+    reader_party: Annotated[str, typer.Option(help="The reader's party.")],
+    originator: Annotated[str, typer.Option(help="The item's originating party.")],
+    marking: Annotated[str, typer.Option(help="The item's marking in the originator's scheme.")],
+    topic: Annotated[str, typer.Option(help="The item's topic.")],
+    at: At,
+    clearance: Annotated[
+        str | None, typer.Option(help="The reader's clearance in the reader's scheme.")
+    ] = None,
+    need_to_know: Annotated[
+        list[str] | None, typer.Option("--need-to-know", help="A topic the reader needs (repeat).")
+    ] = None,
+    held_by: Annotated[
+        str | None, typer.Option(help="The party holding the copy [default: the reader's party]")
+    ] = None,
+    position: Annotated[str, typer.Option(help="Rank or appointment (never decisive).")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """May a reader see an item? Clearance, need-to-know and the holding party decide (Art 7)."""
+    with _registry() as registry:
+        instant = registry.instant(at, originator.upper(), reader_party.upper())
+        decision = whatif.access(
+            registry,
+            reader_party=reader_party,
+            clearance=clearance,
+            need_to_know=need_to_know or [],
+            originator=originator,
+            marking=marking,
+            topic=topic,
+            at=instant,
+            held_by=held_by,
+            position=position,
+        )
+    view = views.decision(decision)
+    view = {"allowed": view["allowed"], "agreement": view["agreement"], "reasons": view["reasons"]}
+    _json(view) if as_json else _print_decision(view)
+
+
+@app.command()
+def routes(
+    sender: Annotated[str, typer.Option("--from", help="The originating party.")],
+    recipient: Annotated[str, typer.Option("--to", help="The destination party.")],
+    marking: Annotated[str, typer.Option(help="Marking in the originator's scheme.")],
+    topic: Annotated[str, typer.Option(help="Topic slug.")],
+    at: At,
+    as_json: JsonFlag = False,
+) -> None:
+    """Every legal path for an item between two parties at an instant, direct or via a hub."""
+    with _registry() as registry:
+        instant = registry.instant(at, sender.upper(), recipient.upper())
+        found = [views.route(r) for r in whatif.legal_routes(registry, sender, recipient, marking, topic, instant)]
+    if as_json:
+        _json(found)
+        return
+    if not found:
+        out.print("No legal route.")
+        return
+    _table(
+        "Legal routes",
+        ["path", "agreements", "markings", "consents required"],
+        [
+            [
+                " → ".join(r["path"]),
+                ", ".join(r["agreements"]),
+                " → ".join(h["recipient_marking"] for h in r["hops"]),
+                ", ".join(f"{c['originator']}'s approval to reach {c['to']}" for c in r["consents_required"]) or "none",
+            ]
+            for r in found
+        ],
+    )
+
+
+# --- persons ------------------------------------------------------------------------------------
+
+
+@person_app.command("add")
+def person_add(
+    name: Annotated[str, typer.Option(help="Full name.")],
+    clearance: Annotated[str | None, typer.Option(help="Personnel security clearance level.")] = None,
+    need_to_know: Annotated[
+        list[str] | None, typer.Option("--need-to-know", help="A topic of official need (repeat).")
+    ] = None,
+    party: Annotated[str | None, typer.Option(help="The person's party [default: the registry's]")] = None,
+    position: Annotated[str, typer.Option(help="Rank or appointment (recorded, never decisive).")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Register a cleared person (Art 7)."""
+    with _registry() as registry:
+        person = item_cases.add_person(
+            registry,
+            name=name,
+            party=party,
+            clearance=clearance,
+            need_to_know=need_to_know or [],
+            position=position,
+        )
+        view = views.person(person, registry.time_zone)
+    _json(view) if as_json else out.print(f"person {view['id']}: {view['name']} ({view['party']})")
+
+
+@person_app.command("grant")
+def person_grant(
+    person_id: int,
+    need_to_know: Annotated[list[str], typer.Option("--need-to-know", help="A topic (repeat).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Add need-to-know topics to a person."""
+    with _registry() as registry:
+        view = views.person(item_cases.grant_need_to_know(registry, person_id, need_to_know), registry.time_zone)
+    _json(view) if as_json else out.print(f"person {view['id']}: need-to-know {', '.join(view['need_to_know'])}")
+
+
+@person_app.command("list")
+def person_list(as_json: JsonFlag = False) -> None:
+    """List persons with their clearances and need-to-know."""
+    with _registry() as registry, registry.transaction() as connection:
+        data = [views.person(p, registry.time_zone) for p in records.persons(connection)]
+    if as_json:
+        _json(data)
+        return
+    _table(
+        "Persons",
+        ["id", "name", "party", "position", "clearance", "need-to-know"],
+        [[p["id"], p["name"], p["party"], p["position"], p["clearance"], ", ".join(p["need_to_know"])] for p in data],
+    )
+
+
+@person_app.command("show")
+def person_show(person_id: int, as_json: JsonFlag = False) -> None:
+    """Show one person."""
+    with _registry() as registry, registry.transaction() as connection:
+        view = views.person(records.person(connection, person_id), registry.time_zone)
+    _json(view) if as_json else _print_fields(view)
+
+
+def _print_fields(view: dict[str, Any]) -> None:
+    for key, value in view.items():
+        out.print(f"  {key}: {value}")
+
+
+# --- items --------------------------------------------------------------------------------------
+
+
+@item_app.command("register")
+def item_register(
+    title: Annotated[str, typer.Option(help="What the item is.")],
+    marking: Annotated[str, typer.Option(help="Classification in the originator's scheme.")],
+    topic: Annotated[str, typer.Option(help="Topic slug, such as nk-missile.")],
+    at: At,
+    originator: Annotated[str | None, typer.Option(help="[default: the registry's party]")] = None,
+    purpose: Annotated[str, typer.Option(help="The purpose the item serves.")] = "",
+    rel_to: Annotated[
+        list[str] | None, typer.Option("--rel-to", help="A party it may be released to (repeat).")
+    ] = None,
+    caveat: Annotated[list[str] | None, typer.Option(help="A handling caveat (repeat).")] = None,
+    reference: Annotated[str | None, typer.Option(help="[default: PARTY-YEAR-NNNN]")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Register an item this node's party originated."""
+    with _registry() as registry:
+        instant = registry.instant(at)
+        record = item_cases.register_item(
+            registry,
+            title=title,
+            marking=marking,
+            topic=topic,
+            at=instant,
+            originator=originator,
+            purpose=purpose,
+            releasable_to=rel_to,
+            caveats=caveat or [],
+            reference=reference,
+        )
+        view = views.item(record, registry.time_zone)
+    _json(view) if as_json else out.print(f"registered {view['reference']} ({view['marking']}, {view['topic']})")
+
+
+@item_app.command("receive")
+def item_receive(
+    title: Annotated[str, typer.Option(help="What the item is.")],
+    originator: Annotated[str, typer.Option(help="The originating party.")],
+    marking: Annotated[str, typer.Option(help="The originator's marking.")],
+    topic: Annotated[str, typer.Option(help="Topic slug.")],
+    at: At,
+    sender: Annotated[str | None, typer.Option("--from", help="Who handed it over [default: originator]")] = None,
+    originator_reference: Annotated[str | None, typer.Option(help="The originator's reference.")] = None,
+    purpose: Annotated[str, typer.Option(help="The purpose it was provided for.")] = "",
+    rel_to: Annotated[list[str] | None, typer.Option("--rel-to", help="Releasability (repeat).")] = None,
+    reference: Annotated[str | None, typer.Option(help="[default: PARTY-YEAR-NNNN]")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Receive an item from a partner: decide, then mark it with the originator's name and this
+    party's equivalent classification (Art 4)."""
+    with _registry() as registry:
+        instant = registry.instant(at, originator.upper())
+        outcome = item_cases.receive_item(
+            registry,
+            title=title,
+            originator=originator,
+            marking=marking,
+            topic=topic,
+            at=instant,
+            sender=sender,
+            originator_reference=originator_reference,
+            purpose=purpose,
+            releasable_to=rel_to,
+            reference=reference,
+        )
+        item = None
+        if outcome.item_id is not None:
+            with registry.transaction() as connection:
+                item = views.item(records.item(connection, outcome.item_id), registry.time_zone)
+    _finish_action(outcome, {"item": item}, as_json)
+
+
+def _finish_action(outcome: item_cases.Outcome, extra: dict[str, Any], as_json: bool) -> None:
+    view = {"decision_id": outcome.decision_id, **views.decision(outcome.decision), **extra}
+    if as_json:
+        _json(view)
+    else:
+        _print_decision(view)
+        for key, value in extra.items():
+            if isinstance(value, dict):
+                out.print(f"{key}: " + ", ".join(f"{k}={v}" for k, v in value.items() if v not in (None, [], "")))
+    if not outcome.decision.allowed:
+        raise typer.Exit(1)
+
+
+@item_app.command("release")
+def item_release(
+    item: Annotated[str, typer.Argument(help="Item id or reference.")],
+    to: Annotated[str, typer.Option("--to", help="The receiving party.")],
+    at: At,
+    as_json: JsonFlag = False,
+) -> None:
+    """Release an item this party originated to a partner, if the agreements allow (Rule 2)."""
+    with _registry() as registry:
+        with registry.transaction() as connection:
+            originator = records.item(connection, item).originator
+        instant = registry.instant(at, originator, to.upper())
+        outcome = item_cases.release_item(registry, item, to, instant)
+    _finish_action(outcome, {"release_id": outcome.release_id}, as_json)
+
+
+@item_app.command("transfer")
+def item_transfer(
+    item: Annotated[str, typer.Argument(help="Item id or reference.")],
+    to: Annotated[str, typer.Option("--to", help="The third party.")],
+    at: At,
+    as_json: JsonFlag = False,
+) -> None:
+    """Pass a received item on to a third party; needs the originator's written consent (Art 5)."""
+    with _registry() as registry:
+        with registry.transaction() as connection:
+            holder = records.item(connection, item).holder
+        instant = registry.instant(at, holder, to.upper())
+        outcome = item_cases.transfer_item(registry, item, to, instant)
+    _finish_action(outcome, {"release_id": outcome.release_id}, as_json)
+
+
+@item_app.command("access")
+def item_access(
+    item: Annotated[str, typer.Argument(help="Item id or reference.")],
+    person: Annotated[int, typer.Option("--person", help="Person id.")],
+    at: At,
+    as_json: JsonFlag = False,
+) -> None:
+    """Decide and record whether a person may read an item (Art 7)."""
+    with _registry() as registry:
+        instant = registry.instant(at)
+        outcome = item_cases.access_item(registry, item, person, instant)
+    _finish_action(outcome, {}, as_json)
+
+
+@item_app.command("list")
+def item_list(
+    holder: Annotated[str | None, typer.Option(help="Only items this party holds.")] = None,
+    originator: Annotated[str | None, typer.Option(help="Only items this party originated.")] = None,
+    topic: Annotated[str | None, typer.Option(help="Only items on this topic.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List registered items with their labels."""
+    with _registry() as registry, registry.transaction() as connection:
+        data = [
+            views.item(i, registry.time_zone)
+            for i in records.items(
+                connection,
+                holder=holder.upper() if holder else None,
+                originator=originator.upper() if originator else None,
+                topic=topic,
+            )
+        ]
+    if as_json:
+        _json(data)
+        return
+    _table(
+        "Items",
+        ["reference", "title", "originator", "marking", "holder's marking", "topic", "holder", "registered"],
+        [
+            [i["reference"], i["title"], i["originator"], i["marking"], i["holder_marking"], i["topic"], i["holder"], i["registered_at"]]
+            for i in data
+        ],
+    )
+
+
+@item_app.command("show")
+def item_show(
+    item: Annotated[str, typer.Argument(help="Item id or reference.")], as_json: JsonFlag = False
+) -> None:
+    """Show an item with its releases, consents and decisions."""
+    with _registry() as registry, registry.transaction() as connection:
+        zone = registry.time_zone
+        record = records.item(connection, item)
+        view = {
+            **views.item(record, zone),
+            "releases": [views.release(r, zone) for r in records.releases(connection, record.id)],
+            "consents": [views.consent(c, zone) for c in records.consents(connection, record.id)],
+            "decisions": [
+                views.decision_record(d, zone)
+                for d in decision_store.decisions(connection, item_id=record.id)
+            ],
+        }
+    if as_json:
+        _json(view)
+        return
+    _print_fields({k: v for k, v in view.items() if k not in ("releases", "consents", "decisions")})
+    _table("Releases", ["at", "kind", "to", "agreement", "marking"], [[r["at"], r["kind"], r["to"], r["agreement"], r["recipient_marking"]] for r in view["releases"]])
+    _table("Consents", ["to", "granted", "expires", "reference"], [[c["to"], c["granted_at"], c["expires_at"], c["reference"]] for c in view["consents"]])
+    _table("Decisions", ["id", "kind", "at", "allowed", "reasons"], [[d["id"], d["kind"], d["at"], d["allowed"], ", ".join(r["code"] for r in d["reasons"])] for d in view["decisions"]])
+
+
+@app.command("releases")
+def release_list(as_json: JsonFlag = False) -> None:
+    """List recorded releases and transfers."""
+    with _registry() as registry, registry.transaction() as connection:
+        data = [views.release(r, registry.time_zone) for r in records.releases(connection)]
+    if as_json:
+        _json(data)
+        return
+    _table(
+        "Releases",
+        ["id", "item", "kind", "from", "to", "at", "agreement", "recipient marking"],
+        [[r["id"], r["item_id"], r["kind"], r["from"], r["to"], r["at"], r["agreement"], r["recipient_marking"]] for r in data],
+    )
+
+
+# --- consents -----------------------------------------------------------------------------------
+
+
+@consent_app.command("add")
+def consent_add(
+    item: Annotated[str, typer.Argument(help="Item id or reference.")],
+    to: Annotated[str, typer.Option("--to", help="The third party the consent names.")],
+    granted: Annotated[str, typer.Option(help="When the written consent was given.")],
+    expires: Annotated[str | None, typer.Option(help="When it expires [default: never]")] = None,
+    reference: Annotated[str, typer.Option(help="The letter's reference.")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Record the originator's prior written consent for an item to go to a third party."""
+    with _registry() as registry:
+        consent = item_cases.add_consent(
+            registry,
+            item,
+            to,
+            registry.instant(granted),
+            registry.instant(expires) if expires else None,
+            reference,
+        )
+        view = views.consent(consent, registry.time_zone)
+    _json(view) if as_json else out.print(f"consent {view['id']}: item {view['item_id']} may go to {view['to']}")
+
+
+@consent_app.command("list")
+def consent_list(
+    item: Annotated[str | None, typer.Option(help="Only consents for this item.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List recorded consents."""
+    with _registry() as registry, registry.transaction() as connection:
+        item_id = records.item(connection, item).id if item else None
+        data = [views.consent(c, registry.time_zone) for c in records.consents(connection, item_id)]
+    if as_json:
+        _json(data)
+        return
+    _table(
+        "Consents",
+        ["id", "item", "originator", "to", "granted", "expires", "reference"],
+        [[c["id"], c["item_id"], c["originator"], c["to"], c["granted_at"], c["expires_at"], c["reference"]] for c in data],
+    )
+
+
+# --- decisions ----------------------------------------------------------------------------------
+
+
+@decision_app.command("list")
+def decision_list(
+    kind: Annotated[str | None, typer.Option(help="release, transfer, receipt or access.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List the decisions taken through the registry."""
+    with _registry() as registry, registry.transaction() as connection:
+        data = [views.decision_record(d, registry.time_zone) for d in decision_store.decisions(connection, kind=kind)]
+    if as_json:
+        _json(data)
+        return
+    _table(
+        "Decisions",
+        ["id", "kind", "at", "allowed", "agreement", "reasons"],
+        [[d["id"], d["kind"], d["at"], d["allowed"], d["agreement"], ", ".join(r["code"] for r in d["reasons"])] for d in data],
+    )
+
+
+@decision_app.command("show")
+def decision_show(decision_id: int, as_json: JsonFlag = False) -> None:
+    """Show one decision with its request and reasons."""
+    with _registry() as registry, registry.transaction() as connection:
+        view = views.decision_record(decision_store.decision(connection, decision_id), registry.time_zone)
+    if as_json:
+        _json(view)
+        return
+    out.print(f"decision {view['id']} ({view['kind']} at {view['at']}): request {view['request']}")
+    _print_decision(view)
+
+
+def main() -> None:
+    """Entry point: bad input prints one line and exits 2."""
+    try:
+        code = app(standalone_mode=False)
+    except GsomiaError as exc:
+        err.print(f"error: {exc.message}", markup=False)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        raise
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()
+

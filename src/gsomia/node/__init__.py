@@ -1,0 +1,1 @@
+"""The node's application services: the use cases that CLI, API and web UI share."""

@@ -1,0 +1,359 @@
+"""The registry officer's use cases: persons, items, releases, receipts, consents, access.
+
+Every decision taken here is recorded with its reasons, allowed or denied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from gsomia.core.labels import Label, check_topic
+from gsomia.core.policy import (
+    Consent,
+    Decision,
+    Reader,
+    decide_access,
+    decide_receipt,
+    decide_release,
+    decide_transfer,
+)
+from gsomia.errors import InvalidRequest
+from gsomia.node.registry import Registry
+from gsomia.store import decisions
+from gsomia.store import registry as records
+from gsomia.store.registry import ConsentRecord, ItemRecord, PersonRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A recorded decision and what it produced (an item or a release), if allowed."""
+
+    decision_id: int
+    decision: Decision
+    item_id: int | None = None
+    release_id: int | None = None
+
+
+def add_person(
+    registry: Registry,
+    *,
+    name: str,
+    party: str | None,
+    clearance: str | None,
+    need_to_know: Iterable[str],
+    position: str = "",
+) -> PersonRecord:
+    """Register a person with the clearance granted under their party's law (Art 7)."""
+    code = registry.own_party(party)
+    level = registry.book().scheme(code).read(clearance) if clearance else None
+    if not name.strip():
+        raise InvalidRequest("a person needs a name")
+    topics = [check_topic(topic) for topic in need_to_know]
+    with registry.transaction() as connection:
+        person_id = records.add_person(
+            connection,
+            name=name.strip(),
+            party=code,
+            position=position.strip(),
+            clearance=level.marking if level else None,
+            need_to_know=topics,
+            recorded_at=registry.now(),
+        )
+        return records.person(connection, person_id)
+
+
+def grant_need_to_know(registry: Registry, person_id: int, topics: Iterable[str]) -> PersonRecord:
+    with registry.transaction() as connection:
+        person = records.person(connection, person_id)
+        added = [check_topic(topic) for topic in topics]
+        records.set_need_to_know(connection, person_id, person.need_to_know | set(added))
+        return records.person(connection, person_id)
+
+
+def register_item(
+    registry: Registry,
+    *,
+    title: str,
+    marking: str,
+    topic: str,
+    at: datetime,
+    originator: str | None = None,
+    purpose: str = "",
+    releasable_to: Iterable[str] | None = None,
+    caveats: Iterable[str] = (),
+    reference: str | None = None,
+) -> ItemRecord:
+    """Register an item the node's party originated (Rule 1: originator, marking, topic,
+    purpose)."""
+    party = registry.own_party(originator)
+    level = registry.book().scheme(party).read(marking)
+    releasable = (
+        frozenset(registry.known_party(p) for p in releasable_to) | {party}
+        if releasable_to is not None
+        else None
+    )
+    label = Label(party, level, check_topic(topic), purpose, releasable, tuple(caveats))
+    with registry.transaction() as connection:
+        item_id = records.add_item(
+            connection,
+            reference=reference or records.next_reference(connection, party, at.year),
+            title=_title(title),
+            originator=label.originator,
+            marking=level.marking,
+            english=level.english,
+            topic=label.topic,
+            purpose=purpose,
+            releasable_to=label.releasable_to,
+            caveats=label.caveats,
+            holder=party,
+            registered_at=at,
+            recorded_at=registry.now(),
+        )
+        return records.item(connection, item_id)
+
+
+def receive_item(
+    registry: Registry,
+    *,
+    title: str,
+    originator: str,
+    marking: str,
+    topic: str,
+    at: datetime,
+    sender: str | None = None,
+    originator_reference: str | None = None,
+    purpose: str = "",
+    releasable_to: Iterable[str] | None = None,
+    reference: str | None = None,
+) -> Outcome:
+    """Receive an item from a partner: decide the receipt, then register the copy marked with
+    the originator's name and the receiver's equivalent level (Art 4)."""
+    receiver = registry.own_party(None)
+    book = registry.book()
+    origin = registry.known_party(originator)
+    if origin == receiver:
+        raise InvalidRequest(f"{receiver} is this registry's own party; use gsomia item register")
+    level = book.scheme(origin).read(marking)
+    releasable = (
+        frozenset(registry.known_party(p) for p in releasable_to)
+        if releasable_to is not None
+        else None
+    )
+    label = Label(origin, level, check_topic(topic), purpose, releasable)
+    from_party = registry.known_party(sender) if sender else origin
+    if from_party != origin:
+        label = _as_held_by(registry, label, from_party)
+    decision = decide_receipt(book, label, receiver, at)
+    request = {
+        "originator": origin,
+        "marking": level.marking,
+        "topic": label.topic,
+        "sender": from_party,
+        "receiver": receiver,
+        "originator_reference": originator_reference,
+    }
+    with registry.transaction() as connection:
+        item_id = None
+        if decision.allowed and decision.recipient_level is not None:
+            received = label.received_by(receiver, decision.recipient_level)
+            item_id = records.add_item(
+                connection,
+                reference=reference or records.next_reference(connection, receiver, at.year),
+                title=_title(title),
+                originator=origin,
+                marking=level.marking,
+                english=level.english,
+                topic=label.topic,
+                purpose=purpose,
+                releasable_to=received.releasable_to,
+                caveats=(),
+                holder=receiver,
+                holder_marking=decision.recipient_level.marking,
+                received_from=from_party,
+                originator_reference=originator_reference,
+                registered_at=at,
+                recorded_at=registry.now(),
+            )
+        decision_id = _record(connection, registry, "receipt", at, decision, request, item_id)
+    return Outcome(decision_id, decision, item_id=item_id)
+
+
+def _as_held_by(registry: Registry, label: Label, holder: str) -> Label:
+    """The label as a forwarding holder (a hub) had it, marked in the holder's scheme."""
+    book = registry.book()
+    for agreement in book.bilateral(label.originator, holder):
+        marking = agreement.equivalent_marking(label.level, holder)
+        if marking is not None:
+            return replace(
+                label, holder=holder, holder_level=book.scheme(holder).by_marking(marking)
+            )
+    raise InvalidRequest(
+        f"no agreement between {label.originator} and {holder} gives {label.level} an "
+        f"equivalent in {holder}'s scheme, so {holder} cannot have sent it"
+    )
+
+
+def label_of(registry: Registry, item: ItemRecord) -> Label:
+    """The core's label for a registered item."""
+    book = registry.book()
+    level = book.scheme(item.originator).by_marking(item.marking)
+    holder = None if item.holder == item.originator else item.holder
+    holder_level = (
+        book.scheme(item.holder).by_marking(item.holder_marking) if item.holder_marking else None
+    )
+    return Label(
+        item.originator,
+        level,
+        item.topic,
+        item.purpose,
+        item.releasable_to,
+        item.caveats,
+        holder,
+        holder_level,
+    )
+
+
+def release_item(registry: Registry, key: str, recipient: str, at: datetime) -> Outcome:
+    """Rule 2: release the originator's item to a partner if an agreement in force allows."""
+    with registry.transaction() as connection:
+        item = records.item(connection, key)
+    label = label_of(registry, item)
+    to = registry.known_party(recipient)
+    if label.holder is not None:
+        raise InvalidRequest(
+            f"item {item.reference} was received from {item.received_from}; passing it on is "
+            "an onward transfer: use gsomia item transfer"
+        )
+    decision = decide_release(registry.book(), label, to, at)
+    return _hand_over(registry, "release", item, label.held_by, to, at, decision)
+
+
+def transfer_item(registry: Registry, key: str, recipient: str, at: datetime) -> Outcome:
+    """Rule 5: pass a received item to a third party with the originator's written consent."""
+    with registry.transaction() as connection:
+        item = records.item(connection, key)
+        consents = [_consent(item, c) for c in records.consents(connection, item.id)]
+    label = label_of(registry, item)
+    to = registry.known_party(recipient)
+    decision = decide_transfer(registry.book(), label, item.reference, to, at, consents)
+    return _hand_over(registry, "transfer", item, label.held_by, to, at, decision)
+
+
+def _hand_over(
+    registry: Registry,
+    kind: str,
+    item: ItemRecord,
+    sender: str,
+    recipient: str,
+    at: datetime,
+    decision: Decision,
+) -> Outcome:
+    request = {"item": item.reference, "from": sender, "to": recipient}
+    with registry.transaction() as connection:
+        decision_id = _record(connection, registry, kind, at, decision, request, item.id)
+        release_id = None
+        if decision.allowed and decision.agreement is not None:
+            marking = decision.recipient_level.marking if decision.recipient_level else item.marking
+            release_id = records.add_release(
+                connection,
+                item_id=item.id,
+                kind=kind,
+                from_party=sender,
+                to_party=recipient,
+                at=at,
+                agreement_id=decision.agreement,
+                recipient_marking=marking,
+                decision_id=decision_id,
+            )
+    return Outcome(decision_id, decision, item_id=item.id, release_id=release_id)
+
+
+def _consent(item: ItemRecord, record: ConsentRecord) -> Consent:
+    return Consent(
+        item.reference,
+        record.originator,
+        record.recipient,
+        record.granted_at,
+        record.expires_at,
+        record.reference,
+    )
+
+
+def add_consent(
+    registry: Registry,
+    key: str,
+    recipient: str,
+    granted_at: datetime,
+    expires_at: datetime | None = None,
+    reference: str = "",
+) -> ConsentRecord:
+    """Record the originator's prior written consent for one item to go to one party (Art 5)."""
+    to = registry.known_party(recipient)
+    if expires_at is not None and expires_at <= granted_at:
+        raise InvalidRequest("a consent must expire after it is granted; check --expires")
+    with registry.transaction() as connection:
+        item = records.item(connection, key)
+        if to in (item.originator, item.holder):
+            raise InvalidRequest(
+                f"{to} is the item's originator or holder; consent is for a third party"
+            )
+        consent_id = records.add_consent(
+            connection,
+            item_id=item.id,
+            originator=item.originator,
+            recipient=to,
+            granted_at=granted_at,
+            expires_at=expires_at,
+            reference=reference,
+            recorded_at=registry.now(),
+        )
+        return next(c for c in records.consents(connection, item.id) if c.id == consent_id)
+
+
+def access_item(registry: Registry, key: str, person_id: int, at: datetime) -> Outcome:
+    """Rule 4 (Art 7): may this person read this item at `at`? Recorded either way."""
+    book = registry.book()
+    with registry.transaction() as connection:
+        item = records.item(connection, key)
+        person = records.person(connection, person_id)
+    clearance = book.scheme(person.party).by_marking(person.clearance) if person.clearance else None
+    reader = Reader(person.party, clearance, person.need_to_know, person.position)
+    decision = decide_access(book, reader, label_of(registry, item), at)
+    request = {"item": item.reference, "person": person.id, "party": person.party}
+    with registry.transaction() as connection:
+        decision_id = _record(connection, registry, "access", at, decision, request, item.id, person.id)
+    return Outcome(decision_id, decision, item_id=item.id)
+
+
+def _record(
+    connection: Connection,
+    registry: Registry,
+    kind: str,
+    at: datetime,
+    decision: Decision,
+    request: dict[str, Any],
+    item_id: int | None = None,
+    person_id: int | None = None,
+) -> int:
+    return decisions.record(
+        connection,
+        kind=kind,
+        at=at,
+        decision=decision,
+        request=request,
+        recorded_at=registry.now(),
+        item_id=item_id,
+        person_id=person_id,
+    )
+
+
+def _title(title: str) -> str:
+    if not title.strip():
+        raise InvalidRequest("an item needs a title (--title)")
+    return title.strip()
+

@@ -1,0 +1,260 @@
+"""Persons with their clearances, items with their labels, releases and consents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from gsomia.errors import Conflict, NotFound
+from gsomia.store import tables
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRecord:
+    id: int
+    name: str
+    party: str
+    position: str
+    clearance: str | None
+    need_to_know: frozenset[str]
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRecord:
+    id: int
+    reference: str
+    title: str
+    originator: str
+    marking: str
+    english: str
+    topic: str
+    purpose: str
+    releasable_to: frozenset[str] | None
+    caveats: tuple[str, ...]
+    holder: str
+    holder_marking: str | None
+    received_from: str | None
+    originator_reference: str | None
+    registered_at: datetime
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRecord:
+    id: int
+    item_id: int
+    kind: str
+    from_party: str
+    to_party: str
+    at: datetime
+    agreement_id: str
+    recipient_marking: str
+    decision_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRecord:
+    id: int
+    item_id: int
+    originator: str
+    recipient: str
+    granted_at: datetime
+    expires_at: datetime | None
+    reference: str
+    recorded_at: datetime
+
+
+def _inserted_id(connection: Connection, statement: Any, conflict: str) -> int:
+    try:
+        with connection.begin_nested():
+            key = connection.execute(statement).inserted_primary_key
+    except IntegrityError:
+        raise Conflict(conflict) from None
+    assert key is not None
+    return int(key[0])
+
+
+def add_person(
+    connection: Connection,
+    *,
+    name: str,
+    party: str,
+    position: str,
+    clearance: str | None,
+    need_to_know: Iterable[str],
+    recorded_at: datetime,
+) -> int:
+    person_id = _inserted_id(
+        connection,
+        insert(tables.persons).values(
+            name=name,
+            party=party,
+            position=position,
+            clearance=clearance,
+            recorded_at=recorded_at,
+        ),
+        f"{party} already has a person named {name!r}; list them with gsomia person list",
+    )
+    set_need_to_know(connection, person_id, need_to_know)
+    return person_id
+
+
+def set_need_to_know(connection: Connection, person_id: int, topics: Iterable[str]) -> None:
+    connection.execute(delete(tables.need_to_know).where(tables.need_to_know.c.person_id == person_id))
+    rows = [{"person_id": person_id, "topic": topic} for topic in sorted(set(topics))]
+    if rows:
+        connection.execute(insert(tables.need_to_know), rows)
+
+
+def persons(connection: Connection, person_id: int | None = None) -> list[PersonRecord]:
+    query = select(tables.persons).order_by(tables.persons.c.id)
+    ntk_query = select(tables.need_to_know)
+    if person_id is not None:
+        query = query.where(tables.persons.c.id == person_id)
+        ntk_query = ntk_query.where(tables.need_to_know.c.person_id == person_id)
+    topics: dict[int, set[str]] = {}
+    for row in connection.execute(ntk_query):
+        topics.setdefault(row.person_id, set()).add(row.topic)
+    return [
+        PersonRecord(
+            row.id,
+            row.name,
+            row.party,
+            row.position,
+            row.clearance,
+            frozenset(topics.get(row.id, ())),
+            row.recorded_at,
+        )
+        for row in connection.execute(query)
+    ]
+
+
+def person(connection: Connection, person_id: int) -> PersonRecord:
+    found = persons(connection, person_id)
+    if not found:
+        raise NotFound(f"no person with id {person_id}; list them with gsomia person list")
+    return found[0]
+
+
+def add_item(connection: Connection, **values: Any) -> int:
+    releasable = values.get("releasable_to")
+    values["releasable_to"] = sorted(releasable) if releasable is not None else None
+    values["caveats"] = list(values.get("caveats", ()))
+    return _inserted_id(
+        connection,
+        insert(tables.items).values(**values),
+        f"an item with reference {values['reference']!r} is already registered",
+    )
+
+
+def _item(row: Row[Any]) -> ItemRecord:
+    return ItemRecord(
+        row.id,
+        row.reference,
+        row.title,
+        row.originator,
+        row.marking,
+        row.english,
+        row.topic,
+        row.purpose,
+        frozenset(row.releasable_to) if row.releasable_to is not None else None,
+        tuple(row.caveats),
+        row.holder,
+        row.holder_marking,
+        row.received_from,
+        row.originator_reference,
+        row.registered_at,
+        row.recorded_at,
+    )
+
+
+def items(
+    connection: Connection,
+    *,
+    holder: str | None = None,
+    originator: str | None = None,
+    topic: str | None = None,
+) -> list[ItemRecord]:
+    table = tables.items
+    query = select(table).order_by(table.c.id)
+    for column, value in ((table.c.holder, holder), (table.c.originator, originator), (table.c.topic, topic)):
+        if value is not None:
+            query = query.where(column == value)
+    return [_item(row) for row in connection.execute(query)]
+
+
+def item(connection: Connection, key: str | int) -> ItemRecord:
+    """An item by its numeric id or its reference."""
+    table = tables.items
+    text = str(key)
+    condition = table.c.id == int(text) if text.isdigit() else table.c.reference == text
+    row = connection.execute(select(table).where(condition)).one_or_none()
+    if row is None:
+        raise NotFound(f"no item {text!r}; list the registry with gsomia item list")
+    return _item(row)
+
+
+def next_reference(connection: Connection, party: str, year: int) -> str:
+    """The next free reference such as KOR-2017-0003 (party, year registered, sequence)."""
+    prefix = f"{party}-{year}-"
+    count = connection.execute(
+        select(func.count())
+        .select_from(tables.items)
+        .where(tables.items.c.reference.like(f"{prefix}%"))
+    ).scalar_one()
+    return f"{prefix}{count + 1:04d}"
+
+
+def add_release(connection: Connection, **values: Any) -> int:
+    return _inserted_id(connection, insert(tables.releases).values(**values), "duplicate release")
+
+
+def releases(connection: Connection, item_id: int | None = None) -> list[ReleaseRecord]:
+    table = tables.releases
+    query = select(table).order_by(table.c.at, table.c.id)
+    if item_id is not None:
+        query = query.where(table.c.item_id == item_id)
+    return [
+        ReleaseRecord(
+            row.id,
+            row.item_id,
+            row.kind,
+            row.from_party,
+            row.to_party,
+            row.at,
+            row.agreement_id,
+            row.recipient_marking,
+            row.decision_id,
+        )
+        for row in connection.execute(query)
+    ]
+
+
+def add_consent(connection: Connection, **values: Any) -> int:
+    return _inserted_id(connection, insert(tables.consents).values(**values), "duplicate consent")
+
+
+def consents(connection: Connection, item_id: int | None = None) -> list[ConsentRecord]:
+    table = tables.consents
+    query = select(table).order_by(table.c.granted_at, table.c.id)
+    if item_id is not None:
+        query = query.where(table.c.item_id == item_id)
+    return [
+        ConsentRecord(
+            row.id,
+            row.item_id,
+            row.originator,
+            row.recipient,
+            row.granted_at,
+            row.expires_at,
+            row.reference,
+            row.recorded_at,
+        )
+        for row in connection.execute(query)
+    ]

@@ -1,0 +1,188 @@
+"""The registry's schema, in one place, for SQLite and PostgreSQL alike.
+
+Agreements' status is never stored: it is derived from `agreement_events` by the core.
+Instants are stored in UTC and always come back timezone-aware.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware instant, stored as UTC; naive datetimes are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r} cannot be stored")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+schemes = Table(
+    "schemes",
+    metadata,
+    Column("party", String(8), primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("origin", Text, nullable=False),
+)
+
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("origin", Text, nullable=False),
+)
+
+agreement_events = Table(
+    "agreement_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("agreement_id", String(64), ForeignKey("agreements.id"), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("party", String(8), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("source", String(64), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    UniqueConstraint("agreement_id", "kind", "party", "at", name="uq_agreement_events_event"),
+)
+
+persons = Table(
+    "persons",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("party", String(8), nullable=False),
+    Column("position", String(200), nullable=False, default=""),
+    Column("clearance", String(64)),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    UniqueConstraint("party", "name", name="uq_persons_party_name"),
+)
+
+need_to_know = Table(
+    "need_to_know",
+    metadata,
+    Column("person_id", Integer, ForeignKey("persons.id"), primary_key=True),
+    Column("topic", String(64), primary_key=True),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reference", String(64), nullable=False, unique=True),
+    Column("title", String(300), nullable=False),
+    Column("originator", String(8), nullable=False),
+    Column("marking", String(64), nullable=False),
+    Column("english", String(32), nullable=False),
+    Column("topic", String(64), nullable=False, index=True),
+    Column("purpose", Text, nullable=False, default=""),
+    Column("releasable_to", JSON),
+    Column("caveats", JSON, nullable=False),
+    Column("holder", String(8), nullable=False),
+    Column("holder_marking", String(64)),
+    Column("received_from", String(8)),
+    Column("originator_reference", String(64)),
+    Column("registered_at", UTCDateTime, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("allowed", Boolean, nullable=False),
+    Column("agreement_id", String(64)),
+    Column("item_id", Integer, ForeignKey("items.id")),
+    Column("person_id", Integer, ForeignKey("persons.id")),
+    Column("request", JSON, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+decision_reasons = Table(
+    "decision_reasons",
+    metadata,
+    Column("decision_id", Integer, ForeignKey("decisions.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("code", String(32), nullable=False),
+    Column("agreement_id", String(64)),
+    Column("article", String(200)),
+    Column("message", Text, nullable=False),
+)
+
+releases = Table(
+    "releases",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, ForeignKey("items.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("from_party", String(8), nullable=False),
+    Column("to_party", String(8), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("agreement_id", String(64), nullable=False),
+    Column("recipient_marking", String(64), nullable=False),
+    Column("decision_id", Integer, ForeignKey("decisions.id"), nullable=False),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, ForeignKey("items.id"), nullable=False, index=True),
+    Column("originator", String(8), nullable=False),
+    Column("recipient", String(8), nullable=False),
+    Column("granted_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime),
+    Column("reference", String(200), nullable=False, default=""),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
