@@ -35,14 +35,25 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-agreement_app = typer.Typer(help="Agreements: list, show, status, lifecycle events.", no_args_is_help=True)
-history_app = typer.Typer(help="Recorded histories of agreements (such as kor-jpn-2019).", no_args_is_help=True)
+agreement_app = typer.Typer(
+    help="Agreements: list, show, status, lifecycle events.", no_args_is_help=True
+)
+history_app = typer.Typer(
+    help="Recorded histories of agreements (such as kor-jpn-2019).", no_args_is_help=True
+)
 decide_app = typer.Typer(help="What-if decisions: evaluate, record nothing.", no_args_is_help=True)
 scheme_app = typer.Typer(help="National classification schemes.", no_args_is_help=True)
 person_app = typer.Typer(help="Persons, their clearances and need-to-know.", no_args_is_help=True)
-item_app = typer.Typer(help="The registry of items: register, receive, release, transfer, access.", no_args_is_help=True)
-consent_app = typer.Typer(help="Originators' written consents to onward transfer.", no_args_is_help=True)
-decision_app = typer.Typer(help="Decisions taken through the registry, with their reasons.", no_args_is_help=True)
+item_app = typer.Typer(
+    help="The registry of items: register, receive, release, transfer, access.",
+    no_args_is_help=True,
+)
+consent_app = typer.Typer(
+    help="Originators' written consents to onward transfer.", no_args_is_help=True
+)
+decision_app = typer.Typer(
+    help="Decisions taken through the registry, with their reasons.", no_args_is_help=True
+)
 for sub, name in (
     (agreement_app, "agreement"),
     (history_app, "history"),
@@ -67,6 +78,7 @@ At = Annotated[
         "(start of that day in the agreement's legal time zone).",
     ),
 ]
+
 
 class State:
     db: str | None = None
@@ -164,13 +176,16 @@ def init(
 def demo(
     keep: Annotated[
         Path | None,
-        typer.Option(help="Keep the demo's databases in this directory instead of a temporary one."),
+        typer.Option(
+            help="Keep the demo's databases in this directory instead of a temporary one."
+        ),
     ] = None,
 ) -> None:
     """Replay the Korea–Japan GSOMIA, 2016–2023, and report what the rules said."""
     from gsomia.node.demo import run_demo
 
-    run_demo(out, keep)
+    # Piped output (a log, a CI job) gets a width at which the report's tables stay readable.
+    run_demo(out if out.is_terminal else Console(highlight=False, width=120, soft_wrap=True), keep)
 
 
 # --- schemes and agreements -------------------------------------------------------------------
@@ -227,7 +242,17 @@ def agreement_show(agreement_id: str, as_json: JsonFlag = False) -> None:
         _json(view)
         return
     out.print(f"[bold]{view['id']}[/]: {view['title']}")
-    for key in ("kind", "parties", "hub", "signed", "entry_into_force", "legal_time_zone", "term", "notice", "topics"):
+    for key in (
+        "kind",
+        "parties",
+        "hub",
+        "signed",
+        "entry_into_force",
+        "legal_time_zone",
+        "term",
+        "notice",
+        "topics",
+    ):
         out.print(f"  {key}: {view[key]}")
     parties = view["parties"]
     _table(
@@ -339,7 +364,9 @@ def _event_command(kind: EventKind, doc: str) -> Callable[..., None]:
 
 
 agreement_app.command("notify")(
-    _event_command(EventKind.TERMINATION_NOTICE, "Record a written notice of termination delivered at --at.")
+    _event_command(
+        EventKind.TERMINATION_NOTICE, "Record a written notice of termination delivered at --at."
+    )
 )
 agreement_app.command("suspend-notice")(
     _event_command(EventKind.NOTICE_SUSPENDED, "Record the suspension of a standing notice.")
@@ -449,7 +476,10 @@ def routes(
     """Every legal path for an item between two parties at an instant, direct or via a hub."""
     with _registry() as registry:
         instant = registry.instant(at, sender.upper(), recipient.upper())
-        found = [views.route(r) for r in whatif.legal_routes(registry, sender, recipient, marking, topic, instant)]
+        found = [
+            views.route(r)
+            for r in whatif.legal_routes(registry, sender, recipient, marking, topic, instant)
+        ]
     if as_json:
         _json(found)
         return
@@ -464,7 +494,11 @@ def routes(
                 " → ".join(r["path"]),
                 ", ".join(r["agreements"]),
                 " → ".join(h["recipient_marking"] for h in r["hops"]),
-                ", ".join(f"{c['originator']}'s approval to reach {c['to']}" for c in r["consents_required"]) or "none",
+                ", ".join(
+                    f"{c['originator']}'s approval to reach {c['to']}"
+                    for c in r["consents_required"]
+                )
+                or "none",
             ]
             for r in found
         ],
@@ -477,12 +511,18 @@ def routes(
 @person_app.command("add")
 def person_add(
     name: Annotated[str, typer.Option(help="Full name.")],
-    clearance: Annotated[str | None, typer.Option(help="Personnel security clearance level.")] = None,
+    clearance: Annotated[
+        str | None, typer.Option(help="Personnel security clearance level.")
+    ] = None,
     need_to_know: Annotated[
         list[str] | None, typer.Option("--need-to-know", help="A topic of official need (repeat).")
     ] = None,
-    party: Annotated[str | None, typer.Option(help="The person's party [default: the registry's]")] = None,
-    position: Annotated[str, typer.Option(help="Rank or appointment (recorded, never decisive).")] = "",
+    party: Annotated[
+        str | None, typer.Option(help="The person's party [default: the registry's]")
+    ] = None,
+    position: Annotated[
+        str, typer.Option(help="Rank or appointment (recorded, never decisive).")
+    ] = "",
     as_json: JsonFlag = False,
 ) -> None:
     """Register a cleared person (Art 7)."""
@@ -507,8 +547,12 @@ def person_grant(
 ) -> None:
     """Add need-to-know topics to a person."""
     with _registry() as registry:
-        view = views.person(item_cases.grant_need_to_know(registry, person_id, need_to_know), registry.time_zone)
-    _json(view) if as_json else out.print(f"person {view['id']}: need-to-know {', '.join(view['need_to_know'])}")
+        view = views.person(
+            item_cases.grant_need_to_know(registry, person_id, need_to_know), registry.time_zone
+        )
+    _json(view) if as_json else out.print(
+        f"person {view['id']}: need-to-know {', '.join(view['need_to_know'])}"
+    )
 
 
 @person_app.command("list")
@@ -522,7 +566,17 @@ def person_list(as_json: JsonFlag = False) -> None:
     _table(
         "Persons",
         ["id", "name", "party", "position", "clearance", "need-to-know"],
-        [[p["id"], p["name"], p["party"], p["position"], p["clearance"], ", ".join(p["need_to_know"])] for p in data],
+        [
+            [
+                p["id"],
+                p["name"],
+                p["party"],
+                p["position"],
+                p["clearance"],
+                ", ".join(p["need_to_know"]),
+            ]
+            for p in data
+        ],
     )
 
 
@@ -573,7 +627,9 @@ def item_register(
             reference=reference,
         )
         view = views.item(record, registry.time_zone)
-    _json(view) if as_json else out.print(f"registered {view['reference']} ({view['marking']}, {view['topic']})")
+    _json(view) if as_json else out.print(
+        f"registered {view['reference']} ({view['marking']}, {view['topic']})"
+    )
 
 
 @item_app.command("receive")
@@ -583,10 +639,16 @@ def item_receive(
     marking: Annotated[str, typer.Option(help="The originator's marking.")],
     topic: Annotated[str, typer.Option(help="Topic slug.")],
     at: At,
-    sender: Annotated[str | None, typer.Option("--from", help="Who handed it over [default: originator]")] = None,
-    originator_reference: Annotated[str | None, typer.Option(help="The originator's reference.")] = None,
+    sender: Annotated[
+        str | None, typer.Option("--from", help="Who handed it over [default: originator]")
+    ] = None,
+    originator_reference: Annotated[
+        str | None, typer.Option(help="The originator's reference.")
+    ] = None,
     purpose: Annotated[str, typer.Option(help="The purpose it was provided for.")] = "",
-    rel_to: Annotated[list[str] | None, typer.Option("--rel-to", help="Releasability (repeat).")] = None,
+    rel_to: Annotated[
+        list[str] | None, typer.Option("--rel-to", help="Releasability (repeat).")
+    ] = None,
     reference: Annotated[str | None, typer.Option(help="[default: PARTY-YEAR-NNNN]")] = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -622,7 +684,10 @@ def _finish_action(outcome: item_cases.Outcome, extra: dict[str, Any], as_json: 
         _print_decision(view)
         for key, value in extra.items():
             if isinstance(value, dict):
-                out.print(f"{key}: " + ", ".join(f"{k}={v}" for k, v in value.items() if v not in (None, [], "")))
+                out.print(
+                    f"{key}: "
+                    + ", ".join(f"{k}={v}" for k, v in value.items() if v not in (None, [], ""))
+                )
     if not outcome.decision.allowed:
         raise typer.Exit(1)
 
@@ -676,7 +741,9 @@ def item_access(
 @item_app.command("list")
 def item_list(
     holder: Annotated[str | None, typer.Option(help="Only items this party holds.")] = None,
-    originator: Annotated[str | None, typer.Option(help="Only items this party originated.")] = None,
+    originator: Annotated[
+        str | None, typer.Option(help="Only items this party originated.")
+    ] = None,
     topic: Annotated[str | None, typer.Option(help="Only items on this topic.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -696,9 +763,27 @@ def item_list(
         return
     _table(
         "Items",
-        ["reference", "title", "originator", "marking", "holder's marking", "topic", "holder", "registered"],
         [
-            [i["reference"], i["title"], i["originator"], i["marking"], i["holder_marking"], i["topic"], i["holder"], i["registered_at"]]
+            "reference",
+            "title",
+            "originator",
+            "marking",
+            "holder's marking",
+            "topic",
+            "holder",
+            "registered",
+        ],
+        [
+            [
+                i["reference"],
+                i["title"],
+                i["originator"],
+                i["marking"],
+                i["holder_marking"],
+                i["topic"],
+                i["holder"],
+                i["registered_at"],
+            ]
             for i in data
         ],
     )
@@ -725,9 +810,27 @@ def item_show(
         _json(view)
         return
     _print_fields({k: v for k, v in view.items() if k not in ("releases", "consents", "decisions")})
-    _table("Releases", ["at", "kind", "to", "agreement", "marking"], [[r["at"], r["kind"], r["to"], r["agreement"], r["recipient_marking"]] for r in view["releases"]])
-    _table("Consents", ["to", "granted", "expires", "reference"], [[c["to"], c["granted_at"], c["expires_at"], c["reference"]] for c in view["consents"]])
-    _table("Decisions", ["id", "kind", "at", "allowed", "reasons"], [[d["id"], d["kind"], d["at"], d["allowed"], ", ".join(r["code"] for r in d["reasons"])] for d in view["decisions"]])
+    _table(
+        "Releases",
+        ["at", "kind", "to", "agreement", "marking"],
+        [
+            [r["at"], r["kind"], r["to"], r["agreement"], r["recipient_marking"]]
+            for r in view["releases"]
+        ],
+    )
+    _table(
+        "Consents",
+        ["to", "granted", "expires", "reference"],
+        [[c["to"], c["granted_at"], c["expires_at"], c["reference"]] for c in view["consents"]],
+    )
+    _table(
+        "Decisions",
+        ["id", "kind", "at", "allowed", "reasons"],
+        [
+            [d["id"], d["kind"], d["at"], d["allowed"], ", ".join(r["code"] for r in d["reasons"])]
+            for d in view["decisions"]
+        ],
+    )
 
 
 @app.command("releases")
@@ -741,7 +844,19 @@ def release_list(as_json: JsonFlag = False) -> None:
     _table(
         "Releases",
         ["id", "item", "kind", "from", "to", "at", "agreement", "recipient marking"],
-        [[r["id"], r["item_id"], r["kind"], r["from"], r["to"], r["at"], r["agreement"], r["recipient_marking"]] for r in data],
+        [
+            [
+                r["id"],
+                r["item_id"],
+                r["kind"],
+                r["from"],
+                r["to"],
+                r["at"],
+                r["agreement"],
+                r["recipient_marking"],
+            ]
+            for r in data
+        ],
     )
 
 
@@ -768,7 +883,9 @@ def consent_add(
             reference,
         )
         view = views.consent(consent, registry.time_zone)
-    _json(view) if as_json else out.print(f"consent {view['id']}: item {view['item_id']} may go to {view['to']}")
+    _json(view) if as_json else out.print(
+        f"consent {view['id']}: item {view['item_id']} may go to {view['to']}"
+    )
 
 
 @consent_app.command("list")
@@ -786,7 +903,18 @@ def consent_list(
     _table(
         "Consents",
         ["id", "item", "originator", "to", "granted", "expires", "reference"],
-        [[c["id"], c["item_id"], c["originator"], c["to"], c["granted_at"], c["expires_at"], c["reference"]] for c in data],
+        [
+            [
+                c["id"],
+                c["item_id"],
+                c["originator"],
+                c["to"],
+                c["granted_at"],
+                c["expires_at"],
+                c["reference"],
+            ]
+            for c in data
+        ],
     )
 
 
@@ -800,14 +928,27 @@ def decision_list(
 ) -> None:
     """List the decisions taken through the registry."""
     with _registry() as registry, registry.transaction() as connection:
-        data = [views.decision_record(d, registry.time_zone) for d in decision_store.decisions(connection, kind=kind)]
+        data = [
+            views.decision_record(d, registry.time_zone)
+            for d in decision_store.decisions(connection, kind=kind)
+        ]
     if as_json:
         _json(data)
         return
     _table(
         "Decisions",
         ["id", "kind", "at", "allowed", "agreement", "reasons"],
-        [[d["id"], d["kind"], d["at"], d["allowed"], d["agreement"], ", ".join(r["code"] for r in d["reasons"])] for d in data],
+        [
+            [
+                d["id"],
+                d["kind"],
+                d["at"],
+                d["allowed"],
+                d["agreement"],
+                ", ".join(r["code"] for r in d["reasons"]),
+            ]
+            for d in data
+        ],
     )
 
 
@@ -815,7 +956,9 @@ def decision_list(
 def decision_show(decision_id: int, as_json: JsonFlag = False) -> None:
     """Show one decision with its request and reasons."""
     with _registry() as registry, registry.transaction() as connection:
-        view = views.decision_record(decision_store.decision(connection, decision_id), registry.time_zone)
+        view = views.decision_record(
+            decision_store.decision(connection, decision_id), registry.time_zone
+        )
     if as_json:
         _json(view)
         return
@@ -835,16 +978,15 @@ def main() -> None:
     except typer.Abort:
         err.print("aborted")
         sys.exit(130)
-    except Exception as exc:  # click's usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        raise
+    except typer.TyperException as exc:  # usage errors: a missing or malformed option
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"error: {exc}", markup=False)
+        sys.exit(int(getattr(exc, "exit_code", 2)))
     sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
     main()
-

@@ -340,7 +340,9 @@ class Lifecycle:
             effect, late, deadline = self.notice_effect(event.at)
             return Notice(event.by, event.at, effect, late, deadline)
         if current is None:
-            raise InvalidEvent(f"{kind} needs a standing termination notice; {agreement.id} has none")
+            raise InvalidEvent(
+                f"{kind} needs a standing termination notice; {agreement.id} has none"
+            )
         if event.by != current.by:
             raise InvalidEvent(
                 f"only {current.by}, which gave the notice, can {_VERB[kind]} it (not {event.by})"
@@ -352,7 +354,9 @@ class Lifecycle:
                 raise InvalidEvent(f"the notice by {current.by} is already suspended")
             return _replace_notice(current, suspended=True)
         if not current.suspended:
-            raise InvalidEvent(f"the notice by {current.by} is not suspended; nothing to reactivate")
+            raise InvalidEvent(
+                f"the notice by {current.by} is not suspended; nothing to reactivate"
+            )
         return self._reactivated(current, event.at)
 
     def _reactivated(self, current: Notice, at: datetime) -> Notice:
@@ -448,9 +452,7 @@ class AgreementBook:
 
     def hubs_joining(self, a: str, b: str) -> list[Agreement]:
         """Hub arrangements to which both parties belong, neither being the hub."""
-        return [
-            h for h in self._hubs if a in h.parties and b in h.parties and h.hub not in (a, b)
-        ]
+        return [h for h in self._hubs if a in h.parties and b in h.parties and h.hub not in (a, b)]
 
     def hubs(self) -> Sequence[Agreement]:
         return self._hubs

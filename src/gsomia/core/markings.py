@@ -32,6 +32,8 @@ class Level:
     marking: str
     romanised: str
     english: str
+    aliases: tuple[str, ...] = ()
+    """Other forms users write for this level, such as the bare grade numeral."""
 
     def __str__(self) -> str:
         if self.romanised and marking_key(self.romanised) != marking_key(self.marking):
@@ -55,7 +57,7 @@ class Scheme:
         # Earlier levels win an ambiguous English name: the file lists the primary marking first.
         for level in self.levels:
             by_marking[level.marking] = level
-            for form in (level.marking, level.romanised, level.english):
+            for form in (level.marking, level.romanised, level.english, *level.aliases):
                 if form:
                     by_key.setdefault(marking_key(form), level)
         object.__setattr__(self, "_by_key", by_key)

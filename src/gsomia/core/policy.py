@@ -431,9 +431,7 @@ def _check_need_to_know(
     agreement_id = agreement.id if agreement else None
     article = agreement.articles.access if agreement else None
     if topic in reader.need_to_know:
-        allow.append(
-            Reason(Code.NEED_TO_KNOW, agreement_id, article, f"need-to-know for {topic}")
-        )
+        allow.append(Reason(Code.NEED_TO_KNOW, agreement_id, article, f"need-to-know for {topic}"))
         return
     position = f" ({reader.position})" if reader.position else ""
     deny.append(
@@ -490,7 +488,7 @@ def decide_transfer(
     )
     hop = decide_receipt(book, widened, recipient, at)
     if not valid:
-        reasons = (consent_reason,) + tuple(r for r in hop.reasons if not hop.allowed)
+        reasons = (consent_reason, *tuple(r for r in hop.reasons if not hop.allowed))
         return Decision(False, reasons, basis_id)
     if not hop.allowed:
         return hop

@@ -326,7 +326,9 @@ def access_item(registry: Registry, key: str, person_id: int, at: datetime) -> O
     decision = decide_access(book, reader, label_of(registry, item), at)
     request = {"item": item.reference, "person": person.id, "party": person.party}
     with registry.transaction() as connection:
-        decision_id = _record(connection, registry, "access", at, decision, request, item.id, person.id)
+        decision_id = _record(
+            connection, registry, "access", at, decision, request, item.id, person.id
+        )
     return Outcome(decision_id, decision, item_id=item.id)
 
 
@@ -356,4 +358,3 @@ def _title(title: str) -> str:
     if not title.strip():
         raise InvalidRequest("an item needs a title (--title)")
     return title.strip()
-

@@ -116,4 +116,3 @@ def check_zone(name: str) -> str:
             f"unknown time zone {name!r}; use an IANA name such as Asia/Seoul or UTC"
         ) from None
     return name
-

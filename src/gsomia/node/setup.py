@@ -92,11 +92,15 @@ def _check_against_events(
     known = {agreement.id for agreement in agreements}
     orphaned = sorted({event.agreement for event in stored} - known)
     if orphaned:
-        raise Conflict(f"events are recorded for agreements no longer defined: {', '.join(orphaned)}")
+        raise Conflict(
+            f"events are recorded for agreements no longer defined: {', '.join(orphaned)}"
+        )
     try:
         AgreementBook(schemes, agreements, stored)
     except InvalidEvent as exc:
-        raise Conflict(f"the new agreement terms contradict recorded events: {exc.message}") from None
+        raise Conflict(
+            f"the new agreement terms contradict recorded events: {exc.message}"
+        ) from None
 
 
 def load_history(registry: Registry, name: str) -> tuple[str, int]:

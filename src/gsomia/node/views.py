@@ -140,7 +140,12 @@ def recorded_event(r: Recorded) -> JSON:
 
 
 def reason(r: Reason) -> JSON:
-    return {"code": r.code.value, "agreement": r.agreement, "article": r.article, "message": r.message}
+    return {
+        "code": r.code.value,
+        "agreement": r.agreement,
+        "article": r.article,
+        "message": r.message,
+    }
 
 
 def decision(d: Decision) -> JSON:

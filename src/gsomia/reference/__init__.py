@@ -49,6 +49,7 @@ class LevelFile(_Model):
     marking: str
     romanised: str
     english: str
+    aliases: list[str] = []
 
 
 class SchemeFile(_Model):
@@ -158,6 +159,7 @@ def parse_scheme(text: str, path: str) -> Scheme:
             unicodedata.normalize("NFC", level.marking),
             unicodedata.normalize("NFC", level.romanised),
             level.english,
+            tuple(unicodedata.normalize("NFC", alias) for alias in level.aliases),
         )
         for level in data.levels
     )

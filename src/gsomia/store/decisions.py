@@ -79,7 +79,9 @@ def decisions(
 ) -> list[DecisionRecord]:
     table, reasons_table = tables.decisions, tables.decision_reasons
     query = select(table).order_by(table.c.id)
-    reasons_query = select(reasons_table).order_by(reasons_table.c.decision_id, reasons_table.c.position)
+    reasons_query = select(reasons_table).order_by(
+        reasons_table.c.decision_id, reasons_table.c.position
+    )
     if decision_id is not None:
         query = query.where(table.c.id == decision_id)
         reasons_query = reasons_query.where(reasons_table.c.decision_id == decision_id)

@@ -40,20 +40,22 @@ def save_document(connection: Connection, kind: str, key: str, text: str, origin
         select(table.c.document).where(key_column == key)
     ).scalar_one_or_none()
     if current is None:
-        connection.execute(insert(table).values({key_column.name: key, "document": text, "origin": origin}))
+        connection.execute(
+            insert(table).values({key_column.name: key, "document": text, "origin": origin})
+        )
         return "added"
     if current == text:
         return "unchanged"
-    connection.execute(
-        update(table).where(key_column == key).values(document=text, origin=origin)
-    )
+    connection.execute(update(table).where(key_column == key).values(document=text, origin=origin))
     return "updated"
 
 
 def documents(connection: Connection, kind: str) -> list[Document]:
     table = _table(kind)
     key_column = table.primary_key.columns.values()[0]
-    rows = connection.execute(select(key_column, table.c.document, table.c.origin).order_by(key_column))
+    rows = connection.execute(
+        select(key_column, table.c.document, table.c.origin).order_by(key_column)
+    )
     return [Document(row[0], row[1], row[2]) for row in rows]
 
 

@@ -106,7 +106,9 @@ def add_person(
 
 
 def set_need_to_know(connection: Connection, person_id: int, topics: Iterable[str]) -> None:
-    connection.execute(delete(tables.need_to_know).where(tables.need_to_know.c.person_id == person_id))
+    connection.execute(
+        delete(tables.need_to_know).where(tables.need_to_know.c.person_id == person_id)
+    )
     rows = [{"person_id": person_id, "topic": topic} for topic in sorted(set(topics))]
     if rows:
         connection.execute(insert(tables.need_to_know), rows)
@@ -183,7 +185,11 @@ def items(
 ) -> list[ItemRecord]:
     table = tables.items
     query = select(table).order_by(table.c.id)
-    for column, value in ((table.c.holder, holder), (table.c.originator, originator), (table.c.topic, topic)):
+    for column, value in (
+        (table.c.holder, holder),
+        (table.c.originator, originator),
+        (table.c.topic, topic),
+    ):
         if value is not None:
             query = query.where(column == value)
     return [_item(row) for row in connection.execute(query)]

@@ -38,7 +38,9 @@ def upgrade() -> None:
         sa.Column("note", sa.Text, nullable=False),
         sa.Column("source", sa.String(64), nullable=False),
         sa.Column("recorded_at", UTCDateTime, nullable=False),
-        sa.UniqueConstraint("agreement_id", "kind", "party", "at", name="uq_agreement_events_event"),
+        sa.UniqueConstraint(
+            "agreement_id", "kind", "party", "at", name="uq_agreement_events_event"
+        ),
     )
     op.create_index("ix_agreement_events_agreement_id", "agreement_events", ["agreement_id"])
     op.create_table(

@@ -1,0 +1,133 @@
+"""Shared fixtures: reference data, instants, and registries on every configured backend.
+
+Tests that take `db_url` run against SQLite, and also against PostgreSQL when
+GSOMIA_TEST_POSTGRES_URL names a server (each xdist worker gets a database of its own).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from gsomia.core.agreements import Agreement, AgreementBook, Event
+from gsomia.core.calendar import parse_instant
+from gsomia.core.markings import Scheme
+from gsomia.node.registry import Registry
+from gsomia.reference import (
+    builtin_files,
+    history_path,
+    parse_agreement,
+    parse_history,
+    parse_scheme,
+    read_text,
+)
+
+SEOUL = ZoneInfo("Asia/Seoul")
+POSTGRES = os.environ.get("GSOMIA_TEST_POSTGRES_URL")
+
+
+def kst(text_: str) -> datetime:
+    """An instant in Seoul: a bare date is the start of that day."""
+    return parse_instant(text_, SEOUL)
+
+
+def builtin_schemes() -> list[Scheme]:
+    return [parse_scheme(read_text(p), str(p)) for p in builtin_files("schemes")]
+
+
+def builtin_agreements() -> list[Agreement]:
+    schemes = {s.party: s for s in builtin_schemes()}
+    return [parse_agreement(read_text(p), str(p), schemes) for p in builtin_files("agreements")]
+
+
+def history_2019() -> list[Event]:
+    path = history_path("kor-jpn-2019")
+    return parse_history(read_text(path), str(path), {a.id: a for a in builtin_agreements()})[1]
+
+
+@pytest.fixture(scope="session")
+def schemes() -> list[Scheme]:
+    return builtin_schemes()
+
+
+@pytest.fixture(scope="session")
+def agreements() -> list[Agreement]:
+    return builtin_agreements()
+
+
+@pytest.fixture(scope="session")
+def book(schemes: list[Scheme], agreements: list[Agreement]) -> AgreementBook:
+    """The four agreements with no events recorded: everything in force since entry."""
+    return AgreementBook(schemes, agreements)
+
+
+@pytest.fixture(scope="session")
+def book_2019(schemes: list[Scheme], agreements: list[Agreement]) -> AgreementBook:
+    """The four agreements with the real 2019 history recorded."""
+    return AgreementBook(schemes, agreements, history_2019())
+
+
+@pytest.fixture(scope="session")
+def book_notice_stood(schemes: list[Scheme], agreements: list[Agreement]) -> AgreementBook:
+    """The counterfactual in which Korea's 2019 notice was never suspended."""
+    return AgreementBook(schemes, agreements, history_2019()[:1])
+
+
+def _postgres_database(worker: str) -> str:
+    assert POSTGRES is not None
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    name = f"gsomia_test_{worker}"
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(worker_id: str) -> str | None:
+    return _postgres_database(worker_id) if POSTGRES else None
+
+
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(not POSTGRES, reason="GSOMIA_TEST_POSTGRES_URL not set"),
+    ),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path, postgres_url: str | None) -> Iterator[str]:
+    """An empty database on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'registry.db'}"
+        return
+    assert postgres_url is not None
+    engine = create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    yield postgres_url
+
+
+@pytest.fixture
+def registry(db_url: str) -> Iterator[Registry]:
+    """A fresh registry whose own party is KOR, with reference data loaded."""
+    from gsomia.node import setup
+
+    opened = Registry.open(db_url)
+    setup.init(opened, "KOR", "Asia/Seoul")
+    yield opened
+    opened.close()

@@ -1,0 +1,259 @@
+"""An agreement's status derived from its events (Art 21 of the Korea–Japan GSOMIA)."""
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gsomia.core.agreements import (
+    AgreementBook,
+    Event,
+    EventKind,
+    Lifecycle,
+    Reactivation,
+    State,
+    Term,
+)
+from gsomia.core.errors import InvalidEvent
+from tests.conftest import kst
+
+GSOMIA = "KOR-JPN-GSOMIA-2016"
+NOTICE, SUSPEND, REACTIVATE, WITHDRAW = (
+    EventKind.TERMINATION_NOTICE,
+    EventKind.NOTICE_SUSPENDED,
+    EventKind.NOTICE_REACTIVATED,
+    EventKind.NOTICE_WITHDRAWN,
+)
+
+
+@pytest.fixture
+def gsomia(book):
+    return book.agreement(GSOMIA)
+
+
+def ev(kind, at, by="KOR"):
+    return Event(GSOMIA, kind, by, kst(at))
+
+
+def test_not_in_force_before_entry_into_force(gsomia):
+    """Art 21: in force on the later of the two written notifications (23 Nov 2016)."""
+    status = Lifecycle(gsomia).status(kst("2016-11-22T23:59+09:00"))
+    assert status.state is State.NOT_IN_FORCE
+    assert not status.in_force
+    assert status.term_start is None and status.term_end is None
+
+
+def test_terms_run_23_november_to_22_november(gsomia):
+    """Art 21: one-year term, renewed automatically each year."""
+    status = Lifecycle(gsomia).status(kst("2018-03-01"))
+    assert status.state is State.IN_FORCE
+    assert status.term_start == kst("2017-11-23")
+    assert status.term_end == kst("2018-11-23")
+    assert status.notice_deadline == kst("2018-08-25")
+
+
+def test_real_2019_notice_deadline_is_24_august_and_lapse_at_midnight_23_november(gsomia):
+    """Art 21: 90 days' notice; the 2019 term ended at 2019-11-23T00:00+09:00."""
+    life = Lifecycle(gsomia, [ev(NOTICE, "2019-08-23")])
+    status = life.status(kst("2019-09-01"))
+    assert status.state is State.TERMINATION_NOTIFIED
+    assert status.notice_deadline == kst("2019-08-25")  # exclusive: the end of 24 Aug
+    assert status.terminates_at == kst("2019-11-23T00:00+09:00")
+    assert status.notice is not None and not status.notice.late
+    assert life.status(kst("2019-11-22T23:59:59+09:00")).in_force
+    assert life.status(kst("2019-11-23T00:00+09:00")).state is State.TERMINATED
+
+
+def test_notice_on_the_last_day_is_timely_and_the_day_after_is_late(gsomia):
+    """Art 21: the notice must come 90 days before the term ends."""
+    timely = Lifecycle(gsomia).notice_effect(kst("2019-08-24T23:59+09:00"))
+    late = Lifecycle(gsomia).notice_effect(kst("2019-08-25"))
+    assert timely == (kst("2019-11-23"), False, kst("2019-08-25"))
+    assert late == (kst("2020-11-23"), True, kst("2019-08-25"))
+
+
+def test_notice_after_deadline_takes_effect_at_the_end_of_the_following_term(gsomia):
+    """Art 21: a late notice does not end the running term."""
+    life = Lifecycle(gsomia, [ev(NOTICE, "2019-09-10")])
+    assert life.status(kst("2019-11-23")).state is State.TERMINATION_NOTIFIED
+    assert life.status(kst("2019-11-23")).term_end == kst("2020-11-23")
+    assert life.status(kst("2020-11-23")).state is State.TERMINATED
+    notice = life.notice_at(kst("2019-09-10"))
+    assert notice is not None and notice.late
+
+
+def test_suspended_notice_keeps_the_agreement_in_force_and_renewing(gsomia):
+    life = Lifecycle(gsomia, [ev(NOTICE, "2019-08-23"), ev(SUSPEND, "2019-11-22T18:00+09:00")])
+    status = life.status(kst("2019-11-23"))
+    assert status.state is State.NOTICE_SUSPENDED
+    assert status.in_force
+    assert status.terminates_at is None
+    assert status.term_end == kst("2020-11-23")
+    assert life.status(kst("2022-06-01")).state is State.NOTICE_SUSPENDED
+
+
+def test_real_history_is_in_force_again_after_suspension_and_after_withdrawal(book_2019):
+    life = book_2019.lifecycle(GSOMIA)
+    assert life.status(kst("2019-11-23")).state is State.NOTICE_SUSPENDED
+    assert life.status(kst("2019-11-23")).in_force
+    after = life.status(kst("2023-03-21"))
+    assert after.state is State.IN_FORCE
+    assert after.notice is None
+    assert after.term_end == kst("2023-11-23")
+    assert after.notice_deadline == kst("2023-08-25")
+
+
+def test_reactivated_notice_needs_the_full_period_again_by_default(gsomia):
+    """The treaty is silent; the default setting asks the full 90 days from reactivation."""
+    assert gsomia.notice.reactivation is Reactivation.FULL_PERIOD
+    events = [
+        ev(NOTICE, "2019-08-23"),
+        ev(SUSPEND, "2019-11-22T18:00+09:00"),
+        ev(REACTIVATE, "2020-06-02T10:00+09:00"),
+    ]
+    life = Lifecycle(gsomia, events)
+    status = life.status(kst("2020-06-03"))
+    assert status.state is State.TERMINATION_NOTIFIED
+    assert status.terminates_at == kst("2020-09-01")
+    assert life.status(kst("2020-09-01")).state is State.TERMINATED
+
+
+@pytest.mark.parametrize(
+    ("mode", "effect"),
+    [(Reactivation.IMMEDIATE, "2020-06-02T10:00+09:00"), (Reactivation.TERM_END, "2020-11-23")],
+)
+def test_reactivation_setting_decides_when_a_reactivated_notice_takes_effect(gsomia, mode, effect):
+    assert gsomia.notice is not None
+    agreement = replace(gsomia, notice=replace(gsomia.notice, reactivation=mode))
+    events = [
+        ev(NOTICE, "2019-08-23"),
+        ev(SUSPEND, "2019-11-22T18:00+09:00"),
+        ev(REACTIVATE, "2020-06-02T10:00+09:00"),
+    ]
+    assert Lifecycle(agreement, events).terminated_at == kst(effect)
+
+
+def test_withdrawal_removes_the_notice(gsomia):
+    life = Lifecycle(gsomia, [ev(NOTICE, "2019-08-23"), ev(WITHDRAW, "2019-10-01")])
+    status = life.status(kst("2019-11-23"))
+    assert status.state is State.IN_FORCE
+    assert status.notice is None
+
+
+def test_termination_is_final(gsomia):
+    life = Lifecycle(gsomia, [ev(NOTICE, "2019-08-23")])
+    with pytest.raises(InvalidEvent, match="termination is final"):
+        life.with_event(ev(WITHDRAW, "2019-12-01"))
+
+
+def test_event_before_entry_into_force_is_refused(gsomia):
+    with pytest.raises(InvalidEvent, match="before KOR-JPN-GSOMIA-2016 entered into force"):
+        Lifecycle(gsomia, [ev(NOTICE, "2016-01-01")])
+
+
+def test_notice_by_a_party_not_to_the_agreement_is_refused(gsomia):
+    with pytest.raises(InvalidEvent, match="USA is not a party"):
+        Lifecycle(gsomia, [ev(NOTICE, "2019-08-23", by="USA")])
+
+
+def test_duplicate_event_is_refused(gsomia):
+    life = Lifecycle(gsomia, [ev(NOTICE, "2019-08-23")])
+    with pytest.raises(InvalidEvent, match="duplicate event"):
+        life.with_event(ev(NOTICE, "2019-08-23"))
+
+
+@pytest.mark.parametrize(
+    ("events", "message"),
+    [
+        ([ev(NOTICE, "2019-08-23"), ev(NOTICE, "2019-08-30", by="JPN")], "already stands"),
+        ([ev(SUSPEND, "2019-08-23")], "needs a standing termination notice"),
+        ([ev(NOTICE, "2019-08-23"), ev(SUSPEND, "2019-09-01", by="JPN")], "only KOR"),
+        ([ev(NOTICE, "2019-08-23"), ev(REACTIVATE, "2019-09-01")], "not suspended"),
+        (
+            [ev(NOTICE, "2019-08-23"), ev(SUSPEND, "2019-09-01"), ev(SUSPEND, "2019-09-02")],
+            "already suspended",
+        ),
+    ],
+)
+def test_events_the_state_table_does_not_allow_are_refused(gsomia, events, message):
+    with pytest.raises(InvalidEvent, match=message):
+        Lifecycle(gsomia, events)
+
+
+def test_a_term_that_does_not_renew_expires_at_its_end(gsomia):
+    agreement = replace(gsomia, term=Term(12, automatic_renewal=False))
+    life = Lifecycle(agreement)
+    assert life.status(kst("2017-11-22")).in_force
+    assert life.status(kst("2017-11-23")).state is State.TERMINATED
+
+
+def test_notice_to_an_agreement_without_a_term_runs_its_period(book):
+    life = book.lifecycle("USA-JPN-GSOMIA-2007")
+    notice = Event("USA-JPN-GSOMIA-2007", NOTICE, "USA", kst("2020-01-10T12:00+09:00"))
+    assert life.with_event(notice).terminated_at == kst("2020-04-10")
+
+
+def test_agreement_without_notice_rule_refuses_a_notice(gsomia):
+    agreement = replace(gsomia, notice=None)
+    with pytest.raises(InvalidEvent, match="provides for no termination notice"):
+        Lifecycle(agreement, [ev(NOTICE, "2019-08-23")])
+
+
+def test_book_with_event_leaves_the_original_unchanged(book):
+    changed = book.with_event(ev(NOTICE, "2019-08-23"))
+    assert book.lifecycle(GSOMIA).terminated_at is None
+    assert changed.lifecycle(GSOMIA).terminated_at == kst("2019-11-23")
+
+
+# Properties -----------------------------------------------------------------------------------
+
+instants = st.integers(min_value=0, max_value=10 * 365 * 24).map(
+    lambda h: kst("2016-11-23") + timedelta(hours=h)
+)
+kinds = st.sampled_from([NOTICE, SUSPEND, REACTIVATE, WITHDRAW])
+
+
+@st.composite
+def histories(draw):
+    """Random event sequences, keeping each event the state table accepts."""
+    events: list[Event] = []
+    for _ in range(draw(st.integers(0, 8))):
+        candidate = Event(
+            GSOMIA, draw(kinds), draw(st.sampled_from(["KOR", "JPN"])), draw(instants)
+        )
+        try:
+            Lifecycle(BOOK.agreement(GSOMIA), [*events, candidate])
+        except InvalidEvent:
+            continue
+        events.append(candidate)
+    return events
+
+
+from tests.conftest import builtin_agreements, builtin_schemes  # noqa: E402
+
+BOOK = AgreementBook(builtin_schemes(), builtin_agreements())
+
+
+@settings(max_examples=150, deadline=None)
+@given(histories(), instants)
+def test_status_and_in_force_agree_at_every_instant(events, at):
+    life = Lifecycle(BOOK.agreement(GSOMIA), events)
+    status = life.status(at)
+    assert status.in_force == life.in_force(at)
+    if status.state is State.TERMINATED:
+        assert life.terminated_at is not None and at >= life.terminated_at
+
+
+@settings(max_examples=150, deadline=None)
+@given(histories(), instants)
+def test_a_standing_notice_always_ends_a_term_at_a_term_boundary(events, at):
+    """Art 21: termination by notice takes effect at the end of a term, never mid-term."""
+    status = Lifecycle(BOOK.agreement(GSOMIA), events).status(at)
+    if status.state is State.TERMINATION_NOTIFIED and status.notice and status.notice.deadline:
+        assert status.terminates_at is not None
+        assert (
+            status.terminates_at.astimezone(status.terminates_at.tzinfo).strftime("%m-%d")
+            == "11-23"
+        )
