@@ -205,6 +205,15 @@ def _under_agreement(
         allow_or_deny.append(_scope_reason(agreement, label.topic))
     if not label.may_be_held_by(recipient):
         deny.append(_not_releasable(label, recipient, agreement))
+    elif label.releasable_to is not None:
+        allow.append(
+            Reason(
+                Code.RELEASABLE_TO_PARTY,
+                agreement.id,
+                articles.third_party,
+                f"the item's marking releases it to {recipient}",
+            )
+        )
     if deny:
         return Decision(False, tuple(deny), agreement.id)
     return Decision(True, tuple(allow), agreement.id, recipient_level, english)
