@@ -36,7 +36,7 @@ class Level:
     """Other forms users write for this level, such as the bare grade numeral."""
 
     def __str__(self) -> str:
-        if self.romanised and marking_key(self.romanised) != marking_key(self.marking):
+        if self.romanised and self.romanised != self.marking:
             return f"{self.marking} ({self.romanised})"
         return self.marking
 
