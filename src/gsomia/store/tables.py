@@ -11,13 +11,16 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
     Dialect,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -133,6 +136,8 @@ items = Table(
     Column("originator_reference", String(64)),
     Column("registered_at", UTCDateTime, nullable=False),
     Column("recorded_at", UTCDateTime, nullable=False),
+    Column("sealed_sha256", String(64)),
+    Column("sealed_size", BigInteger),
 )
 
 decisions = Table(
@@ -172,6 +177,8 @@ releases = Table(
     Column("agreement_id", String(64), nullable=False),
     Column("recipient_marking", String(64), nullable=False),
     Column("decision_id", Integer, ForeignKey("decisions.id"), nullable=False),
+    Column("sealed_sha256", String(64)),
+    Column("sealed_size", BigInteger),
 )
 
 consents = Table(
@@ -186,3 +193,55 @@ consents = Table(
     Column("reference", String(200), nullable=False, default=""),
     Column("recorded_at", UTCDateTime, nullable=False),
 )
+
+party_keys = Table(
+    "party_keys",
+    metadata,
+    Column("kid", String(64), primary_key=True),
+    Column("party", String(8), nullable=False, index=True),
+    Column("purpose", String(16), nullable=False),
+    Column("algorithm", String(16), nullable=False),
+    Column("public_pem", Text, nullable=False),
+    Column("private_pem", Text),
+    Column("origin", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("retired_at", UTCDateTime),
+)
+"""Key pairs: this node's own (private part encrypted, PKCS #8) and partners' public keys.
+
+`purpose` is `sign` (Ed25519), `wrapped` (RSA-2048) or `ec-wrapped` (EC P-256), the OpenTDF
+key access types; `status` is `active` or `retired` (usable to open, never to seal or sign).
+"""
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(32), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+"""The append-only log: entry `position` (0-based) with its canonical JSON body and the
+RFC 9162 leaf hash of that body."""
+
+ledger_nodes = Table(
+    "ledger_nodes",
+    metadata,
+    Column("level", Integer, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("hash", LargeBinary(32), nullable=False),
+    PrimaryKeyConstraint("level", "position", name="pk_ledger_nodes"),
+)
+"""Hashes of complete subtrees: 2**level leaves starting at leaf position * 2**level."""
+
+ledger_checkpoints = Table(
+    "ledger_checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+"""Signed checkpoints (C2SP tlog-checkpoint, signed-note format), one per tree size."""
