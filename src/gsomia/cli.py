@@ -8,6 +8,7 @@ the reasons; `decide` and `routes` are what-if evaluations that change nothing a
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,9 +21,11 @@ from rich.table import Table
 
 from gsomia import __version__
 from gsomia.core.agreements import EventKind
-from gsomia.errors import GsomiaError
+from gsomia.crypto.keys import Purpose
+from gsomia.errors import GsomiaError, InvalidRequest, KeyStoreError
 from gsomia.node import items as item_cases
-from gsomia.node import lifecycle, setup, views, whatif
+from gsomia.node import keys as node_keys
+from gsomia.node import lifecycle, sealing, setup, views, whatif
 from gsomia.node.registry import Registry
 from gsomia.node.whatif import GENERAL_TOPIC
 from gsomia.store import database
@@ -54,6 +57,7 @@ consent_app = typer.Typer(
 decision_app = typer.Typer(
     help="Decisions taken through the registry, with their reasons.", no_args_is_help=True
 )
+keys_app = typer.Typer(help="This node's keys and its partners' public keys.", no_args_is_help=True)
 for sub, name in (
     (agreement_app, "agreement"),
     (history_app, "history"),
@@ -63,6 +67,7 @@ for sub, name in (
     (item_app, "item"),
     (consent_app, "consent"),
     (decision_app, "decision"),
+    (keys_app, "keys"),
 ):
     app.add_typer(sub, name=name)
 
@@ -114,6 +119,27 @@ def _registry() -> Iterator[Registry]:
         yield registry
     finally:
         registry.close()
+
+
+def _passphrase(*, confirm: bool = False) -> bytes | None:
+    """GSOMIA_PASSPHRASE, or asked for in a terminal; None when neither is available."""
+    value = os.environ.get("GSOMIA_PASSPHRASE")
+    if value:
+        return value.encode()
+    if sys.stdin.isatty():
+        return str(
+            typer.prompt(
+                "Passphrase for this node's keys", hide_input=True, confirmation_prompt=confirm
+            )
+        ).encode()
+    return None
+
+
+def _required_passphrase(*, confirm: bool = False) -> bytes:
+    passphrase = _passphrase(confirm=confirm)
+    if passphrase is None:
+        raise KeyStoreError("the node's keys need a passphrase: set GSOMIA_PASSPHRASE")
+    return passphrase
 
 
 def _json(data: Any) -> None:
@@ -609,11 +635,15 @@ def item_register(
     ] = None,
     caveat: Annotated[list[str] | None, typer.Option(help="A handling caveat (repeat).")] = None,
     reference: Annotated[str | None, typer.Option(help="[default: PARTY-YEAR-NNNN]")] = None,
+    file: Annotated[
+        Path | None, typer.Option(help="The item's content, stored sealed to this party.")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Register an item this node's party originated."""
+    """Register an item this node's party originated (its content, if any, only sealed)."""
     with _registry() as registry:
         instant = registry.instant(at)
+        ring = node_keys.keyring(registry, _required_passphrase()) if file else None
         record = item_cases.register_item(
             registry,
             title=title,
@@ -625,6 +655,8 @@ def item_register(
             releasable_to=rel_to,
             caveats=caveat or [],
             reference=reference,
+            file=file,
+            ring=ring,
         )
         view = views.item(record, registry.time_zone)
     _json(view) if as_json else out.print(
@@ -634,11 +666,20 @@ def item_register(
 
 @item_app.command("receive")
 def item_receive(
-    title: Annotated[str, typer.Option(help="What the item is.")],
-    originator: Annotated[str, typer.Option(help="The originating party.")],
-    marking: Annotated[str, typer.Option(help="The originator's marking.")],
-    topic: Annotated[str, typer.Option(help="Topic slug.")],
     at: At,
+    file: Annotated[
+        Path | None, typer.Option(help="A sealed .tdf from the partner: its label is read from it.")
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option(help="What the item is [default: the file name]")
+    ] = None,
+    originator: Annotated[
+        str | None, typer.Option(help="The originating party (without --file).")
+    ] = None,
+    marking: Annotated[
+        str | None, typer.Option(help="The originator's marking (without --file).")
+    ] = None,
+    topic: Annotated[str | None, typer.Option(help="Topic slug (without --file).")] = None,
     sender: Annotated[
         str | None, typer.Option("--from", help="Who handed it over [default: originator]")
     ] = None,
@@ -653,22 +694,41 @@ def item_receive(
     as_json: JsonFlag = False,
 ) -> None:
     """Receive an item from a partner: decide, then mark it with the originator's name and this
-    party's equivalent classification (Art 4)."""
+    party's equivalent classification (Art 4). With --file the sealed item is verified and kept."""
     with _registry() as registry:
-        instant = registry.instant(at, originator.upper())
-        outcome = item_cases.receive_item(
-            registry,
-            title=title,
-            originator=originator,
-            marking=marking,
-            topic=topic,
-            at=instant,
-            sender=sender,
-            originator_reference=originator_reference,
-            purpose=purpose,
-            releasable_to=rel_to,
-            reference=reference,
-        )
+        if file is not None:
+            if any(v is not None for v in (originator, marking, topic, sender)):
+                raise InvalidRequest(
+                    "with --file the label comes from the sealed item; drop --originator, --marking, --topic and --from"
+                )
+            ring = node_keys.keyring(registry, _required_passphrase())
+            outcome = item_cases.receive_sealed(
+                registry,
+                ring,
+                file,
+                at=registry.instant(at),
+                title=title,
+                originator_reference=originator_reference,
+                reference=reference,
+            )
+        else:
+            if originator is None or marking is None or topic is None or title is None:
+                raise InvalidRequest(
+                    "without --file, give --title, --originator, --marking and --topic"
+                )
+            outcome = item_cases.receive_item(
+                registry,
+                title=title,
+                originator=originator,
+                marking=marking,
+                topic=topic,
+                at=registry.instant(at, originator.upper()),
+                sender=sender,
+                originator_reference=originator_reference,
+                purpose=purpose,
+                releasable_to=rel_to,
+                reference=reference,
+            )
         item = None
         if outcome.item_id is not None:
             with registry.transaction() as connection:
@@ -697,14 +757,17 @@ def item_release(
     item: Annotated[str, typer.Argument(help="Item id or reference.")],
     to: Annotated[str, typer.Option("--to", help="The receiving party.")],
     at: At,
+    wrap: Wrap = Purpose.WRAPPED,
     as_json: JsonFlag = False,
 ) -> None:
-    """Release an item this party originated to a partner, if the agreements allow (Rule 2)."""
+    """Release an item this party originated to a partner, if the agreements allow (Rule 2);
+    sealed content is sealed again for the recipient, re-marked per the agreement."""
     with _registry() as registry:
         with registry.transaction() as connection:
             originator = records.item(connection, item).originator
         instant = registry.instant(at, originator, to.upper())
-        outcome = item_cases.release_item(registry, item, to, instant)
+        ring = node_keys.keyring(registry, _passphrase())
+        outcome = item_cases.release_item(registry, item, to, instant, ring, wrap)
     _finish_action(outcome, {"release_id": outcome.release_id}, as_json)
 
 
@@ -713,6 +776,7 @@ def item_transfer(
     item: Annotated[str, typer.Argument(help="Item id or reference.")],
     to: Annotated[str, typer.Option("--to", help="The third party.")],
     at: At,
+    wrap: Wrap = Purpose.WRAPPED,
     as_json: JsonFlag = False,
 ) -> None:
     """Pass a received item on to a third party; needs the originator's written consent (Art 5)."""
@@ -720,7 +784,8 @@ def item_transfer(
         with registry.transaction() as connection:
             holder = records.item(connection, item).holder
         instant = registry.instant(at, holder, to.upper())
-        outcome = item_cases.transfer_item(registry, item, to, instant)
+        ring = node_keys.keyring(registry, _passphrase())
+        outcome = item_cases.transfer_item(registry, item, to, instant, ring, wrap)
     _finish_action(outcome, {"release_id": outcome.release_id}, as_json)
 
 
@@ -736,6 +801,21 @@ def item_access(
         instant = registry.instant(at)
         outcome = item_cases.access_item(registry, item, person, instant)
     _finish_action(outcome, {}, as_json)
+
+
+@item_app.command("open")
+def item_open(
+    item: Annotated[str, typer.Argument(help="Item id or reference.")],
+    person: Annotated[int, typer.Option("--person", help="Person id.")],
+    at: At,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the content.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Decide a person's access (Art 7), recorded; if allowed, open the sealed content."""
+    with _registry() as registry:
+        ring = node_keys.keyring(registry, _required_passphrase())
+        outcome = item_cases.open_item(registry, ring, item, person, registry.instant(at), output)
+    _finish_action(outcome, {"output": str(output) if outcome.decision.allowed else None}, as_json)
 
 
 @item_app.command("list")
@@ -915,6 +995,192 @@ def consent_list(
             ]
             for c in data
         ],
+    )
+
+
+# --- keys and sealed content ---------------------------------------------------------------
+
+Wrap = Annotated[
+    Purpose,
+    typer.Option(
+        "--wrap",
+        help="Key access type: wrapped (RSA-2048, OpenTDF 4.3.0) or ec-wrapped (EC P-256).",
+    ),
+]
+
+
+def _keys_table(data: list[dict[str, Any]]) -> None:
+    _table(
+        "Keys",
+        ["kid", "party", "purpose", "algorithm", "status", "fingerprint (SHA-256)"],
+        [
+            [k["kid"], k["party"], k["purpose"], k["algorithm"], k["status"], k["fingerprint"]]
+            for k in data
+        ],
+    )
+
+
+@keys_app.command("init")
+def keys_init(as_json: JsonFlag = False) -> None:
+    """Generate this node's keys: Ed25519 signing, RSA-2048 and EC P-256 wrapping."""
+    with _registry() as registry:
+        records_ = node_keys.init_keys(registry, _required_passphrase(confirm=True))
+        data = [views.key(r, registry.party) for r in records_]
+    _json(data) if as_json else _keys_table(data)
+
+
+@keys_app.command("rotate")
+def keys_rotate(as_json: JsonFlag = False) -> None:
+    """New keys for every purpose; the old ones retire (they open, never seal or sign)."""
+    with _registry() as registry:
+        new, retired = node_keys.rotate(registry, _required_passphrase())
+        data: dict[str, Any] = {
+            "new": [views.key(r, registry.party) for r in new],
+            "retired": retired,
+        }
+    if as_json:
+        _json(data)
+    else:
+        _keys_table(data["new"])
+        out.print("retired: " + ", ".join(retired))
+
+
+@keys_app.command("destroy")
+def keys_destroy(kid: str, as_json: JsonFlag = False) -> None:
+    """Erase the private part of a retired key: items wrapped only to it can no longer open."""
+    with _registry() as registry:
+        view = views.key(node_keys.destroy(registry, kid), registry.party)
+    _json(view) if as_json else out.print(f"{view['kid']}: {view['status']}")
+
+
+@keys_app.command("list")
+def keys_list(as_json: JsonFlag = False) -> None:
+    """This node's keys and the partners' public keys it knows."""
+    with _registry() as registry:
+        data = [views.key(r, registry.party) for r in node_keys.keyring(registry, None).records()]
+    _json(data) if as_json else _keys_table(data)
+
+
+@keys_app.command("export")
+def keys_export(
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File [default: stdout]")
+    ] = None,
+) -> None:
+    """This node's public key set, signed, for partners to import."""
+    with _registry() as registry:
+        document = node_keys.export_public(registry, _required_passphrase())
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@keys_app.command("import")
+def keys_import(
+    file: Path,
+    trust: Annotated[
+        bool,
+        typer.Option(help="Accept a first key set for a party (fingerprints checked out of band)."),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Import a partner's public key set (signed by a signing key known for that party)."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise KeyStoreError(f"cannot read {file}: {exc.strerror}") from None
+    with _registry() as registry:
+        imported = node_keys.import_public(registry, text, trust=trust)
+    view = {"party": imported.party, "added": imported.added, "already_known": imported.known}
+    _json(view) if as_json else out.print(f"{imported.party}: {len(imported.added)} key(s) added")
+
+
+@app.command("seal")
+def seal_command(
+    file: Path,
+    to: Annotated[list[str], typer.Option("--to", help="A recipient party (repeat).")],
+    marking: Annotated[str, typer.Option(help="Classification in this party's scheme.")],
+    topic: Annotated[str, typer.Option(help="Topic slug.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The sealed .tdf file to write.")],
+    rel_to: Annotated[
+        list[str] | None, typer.Option("--rel-to", help="Releasability (repeat).")
+    ] = None,
+    purpose: Annotated[str, typer.Option(help="The purpose the item serves.")] = "",
+    at: Annotated[str | None, typer.Option(help="Instant of the release [default: now]")] = None,
+    wrap: Wrap = Purpose.WRAPPED,
+    as_json: JsonFlag = False,
+) -> None:
+    """Seal a file as a ZTDF for parties; sealing for a partner is a release, decided first."""
+    with _registry() as registry:
+        party = registry.own_party(None)
+        ring = node_keys.keyring(registry, _required_passphrase())
+        instant = registry.instant(at, party) if at else registry.now()
+        label = whatif.label_for(registry, party, marking, topic, rel_to, purpose)
+        outcome = sealing.seal_file(
+            registry, ring, file, output, to=to, label=label, at=instant, wrap=wrap
+        )
+    view: dict[str, Any] = {
+        "sealed": str(output) if outcome.sealed else None,
+        "plaintext_size": outcome.sealed.plaintext_size if outcome.sealed else None,
+        "segments": outcome.sealed.segments if outcome.sealed else None,
+        "decisions": [
+            {"to": party_, "decision_id": decision_id, **views.decision(decision)}
+            for party_, decision_id, decision in outcome.decisions
+        ],
+    }
+    if as_json:
+        _json(view)
+    else:
+        for entry in view["decisions"]:
+            out.print(f"release to {entry['to']}:")
+            _print_decision(entry)
+        if outcome.sealed:
+            out.print(
+                f"sealed {file} → {output} ({view['plaintext_size']} bytes, {view['segments']} segment(s))"
+            )
+    if not outcome.allowed:
+        raise typer.Exit(1)
+
+
+@app.command("open")
+def open_command(
+    file: Path,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the content.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Open a sealed file addressed to this node; every check must pass or nothing is written."""
+    with _registry() as registry:
+        ring = node_keys.keyring(registry, _required_passphrase())
+        opened, label = sealing.open_file(registry, ring, file, output)
+    view = {
+        "output": str(output),
+        "size": opened.plaintext_size,
+        "sealed_by": opened.sealed_by,
+        "signer": opened.signer,
+        "originator": label.originator,
+        "marking": label.level.marking,
+        "topic": label.topic,
+    }
+    _json(view) if as_json else out.print(
+        f"opened {file} → {output}: {view['size']} bytes, {label.level} from {label.originator}, sealed by {opened.sealed_by}"
+    )
+
+
+@app.command("inspect")
+def inspect_command(file: Path, as_json: JsonFlag = False) -> None:
+    """Label, recipients, sizes and integrity of a sealed file, without opening it."""
+    with _registry() as registry:
+        view = sealing.inspect_file(registry, node_keys.keyring(registry, None), file)
+    if as_json:
+        _json(view)
+        return
+    _print_fields({"label": view["label"], "sizes": view["sizes"], "integrity": view["integrity"]})
+    _table(
+        "Recipients",
+        ["party", "type", "kid"],
+        [[r["party"], r["type"], r["kid"]] for r in view["recipients"]],
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
@@ -22,7 +23,11 @@ from gsomia.core.policy import (
     decide_release,
     decide_transfer,
 )
-from gsomia.errors import InvalidRequest
+from gsomia.crypto.keys import KeyRing, Purpose
+from gsomia.crypto.sealing import open_sealed
+from gsomia.errors import InvalidRequest, KeyStoreError
+from gsomia.formats import stanag4774
+from gsomia.node import content, sealing
 from gsomia.node.registry import Registry
 from gsomia.store import decisions
 from gsomia.store import registry as records
@@ -87,9 +92,11 @@ def register_item(
     releasable_to: Iterable[str] | None = None,
     caveats: Iterable[str] = (),
     reference: str | None = None,
+    file: Path | None = None,
+    ring: KeyRing | None = None,
 ) -> ItemRecord:
     """Register an item the node's party originated (Rule 1: originator, marking, topic,
-    purpose)."""
+    purpose); its content, if given, is stored only sealed, to the node's own party."""
     party = registry.own_party(originator)
     level = registry.book().scheme(party).read(marking)
     releasable = (
@@ -98,6 +105,7 @@ def register_item(
         else None
     )
     label = Label(party, level, check_topic(topic), purpose, releasable, tuple(caveats))
+    sealed = _seal_own(registry, ring, file, label) if file is not None else (None, None)
     with registry.transaction() as connection:
         item_id = records.add_item(
             connection,
@@ -113,8 +121,33 @@ def register_item(
             holder=party,
             registered_at=at,
             recorded_at=registry.now(),
+            sealed_sha256=sealed[0],
+            sealed_size=sealed[1],
         )
         return records.item(connection, item_id)
+
+
+def _require_ring(ring: KeyRing | None, why: str) -> KeyRing:
+    if ring is None:
+        raise KeyStoreError(f"{why}: the node's keys are needed; set GSOMIA_PASSPHRASE")
+    return ring
+
+
+def _seal_own(
+    registry: Registry, ring: KeyRing | None, file: Path, label: Label
+) -> tuple[str, int]:
+    """Seal a file to the node's own party and keep it in the content store."""
+    keys = _require_ring(ring, "storing content seals it")
+    staged = content.staging_path(registry)
+    try:
+        with file.open("rb") as source:
+            sealing.seal_stream(
+                keys, source, staged, label, [label.held_by], Purpose.WRAPPED, registry.now()
+            )
+    except OSError as exc:
+        staged.unlink(missing_ok=True)
+        raise InvalidRequest(f"cannot read {file}: {exc.strerror}") from None
+    return content.keep(registry, staged, move=True)
 
 
 def receive_item(
@@ -134,11 +167,10 @@ def receive_item(
     """Receive an item from a partner: decide the receipt, then register the copy marked with
     the originator's name and the receiver's equivalent level (Art 4)."""
     receiver = registry.own_party(None)
-    book = registry.book()
     origin = registry.known_party(originator)
     if origin == receiver:
         raise InvalidRequest(f"{receiver} is this registry's own party; use gsomia item register")
-    level = book.scheme(origin).read(marking)
+    level = registry.book().scheme(origin).read(marking)
     releasable = (
         frozenset(registry.known_party(p) for p in releasable_to)
         if releasable_to is not None
@@ -146,6 +178,53 @@ def receive_item(
     )
     label = Label(origin, level, check_topic(topic), purpose, releasable)
     from_party = registry.known_party(sender) if sender else origin
+    return _receive(registry, label, from_party, at, title, originator_reference, reference, None)
+
+
+def receive_sealed(
+    registry: Registry,
+    ring: KeyRing,
+    file: Path,
+    *,
+    at: datetime,
+    title: str | None = None,
+    originator_reference: str | None = None,
+    reference: str | None = None,
+) -> Outcome:
+    """Receive a sealed item: open it with every check (nothing is written in clear), read
+    its label, decide the receipt, and keep the sealed file as the copy's content."""
+    receiver = registry.own_party(None)
+    opened = open_sealed(file, None, ring)
+    carried = stanag4774.label_from(opened.label, registry.book().schemes)
+    if carried.held_by != receiver:
+        raise InvalidRequest(f"the item is labelled for {carried.held_by}, not for {receiver}")
+    as_sent = replace(carried, holder=None, holder_level=None)
+    sealed = content.keep(registry, file, move=False)
+    return _receive(
+        registry,
+        as_sent,
+        opened.sealed_by,
+        at,
+        title or file.stem,
+        originator_reference,
+        reference,
+        sealed,
+    )
+
+
+def _receive(
+    registry: Registry,
+    label: Label,
+    from_party: str,
+    at: datetime,
+    title: str,
+    originator_reference: str | None,
+    reference: str | None,
+    sealed: tuple[str, int] | None,
+) -> Outcome:
+    receiver = registry.own_party(None)
+    book = registry.book()
+    origin, level = label.originator, label.level
     if from_party != origin:
         label = _as_held_by(registry, label, from_party)
     decision = decide_receipt(book, label, receiver, at)
@@ -169,15 +248,17 @@ def receive_item(
                 marking=level.marking,
                 english=level.english,
                 topic=label.topic,
-                purpose=purpose,
+                purpose=label.purpose,
                 releasable_to=received.releasable_to,
-                caveats=(),
+                caveats=label.caveats,
                 holder=receiver,
                 holder_marking=decision.recipient_level.marking,
                 received_from=from_party,
                 originator_reference=originator_reference,
                 registered_at=at,
                 recorded_at=registry.now(),
+                sealed_sha256=sealed[0] if sealed else None,
+                sealed_size=sealed[1] if sealed else None,
             )
         decision_id = _record(connection, registry, "receipt", at, decision, request, item_id)
     return Outcome(decision_id, decision, item_id=item_id)
@@ -218,8 +299,16 @@ def label_of(registry: Registry, item: ItemRecord) -> Label:
     )
 
 
-def release_item(registry: Registry, key: str, recipient: str, at: datetime) -> Outcome:
-    """Rule 2: release the originator's item to a partner if an agreement in force allows."""
+def release_item(
+    registry: Registry,
+    key: str,
+    recipient: str,
+    at: datetime,
+    ring: KeyRing | None = None,
+    wrap: Purpose = Purpose.WRAPPED,
+) -> Outcome:
+    """Rule 2: release the originator's item to a partner if an agreement in force allows.
+    Sealed content is sealed again for the recipient, re-marked per the agreement."""
     with registry.transaction() as connection:
         item = records.item(connection, key)
     label = label_of(registry, item)
@@ -229,31 +318,73 @@ def release_item(registry: Registry, key: str, recipient: str, at: datetime) -> 
             f"item {item.reference} was received from {item.received_from}; passing it on is "
             "an onward transfer: use gsomia item transfer"
         )
+    _check_recipient_keys(item, ring, to, wrap)
     decision = decide_release(registry.book(), label, to, at)
-    return _hand_over(registry, "release", item, label.held_by, to, at, decision)
+    return _hand_over(registry, "release", item, label, to, at, decision, ring, wrap)
 
 
-def transfer_item(registry: Registry, key: str, recipient: str, at: datetime) -> Outcome:
+def transfer_item(
+    registry: Registry,
+    key: str,
+    recipient: str,
+    at: datetime,
+    ring: KeyRing | None = None,
+    wrap: Purpose = Purpose.WRAPPED,
+) -> Outcome:
     """Rule 5: pass a received item to a third party with the originator's written consent."""
     with registry.transaction() as connection:
         item = records.item(connection, key)
         consents = [_consent(item, c) for c in records.consents(connection, item.id)]
     label = label_of(registry, item)
     to = registry.known_party(recipient)
+    _check_recipient_keys(item, ring, to, wrap)
     decision = decide_transfer(registry.book(), label, item.reference, to, at, consents)
-    return _hand_over(registry, "transfer", item, label.held_by, to, at, decision)
+    return _hand_over(registry, "transfer", item, label, to, at, decision, ring, wrap)
+
+
+def _check_recipient_keys(item: ItemRecord, ring: KeyRing | None, to: str, wrap: Purpose) -> None:
+    """Before deciding anything: content can only go to a party whose key is known."""
+    if item.sealed_sha256 is not None:
+        sealing.recipients(_require_ring(ring, "the item has sealed content"), [to], wrap)
+
+
+def _recipient_label(label: Label, recipient: str, decision: Decision) -> Label:
+    """The label of the recipient's copy: re-marked with its equivalent level (Art 4)."""
+    if recipient == label.originator:
+        return replace(label, holder=None, holder_level=None)
+    assert decision.recipient_level is not None
+    widened = replace(label, releasable_to=(label.releasable_to or frozenset()) | {recipient})
+    base = widened if label.holder is not None else label
+    return base.received_by(recipient, decision.recipient_level)
 
 
 def _hand_over(
     registry: Registry,
     kind: str,
     item: ItemRecord,
-    sender: str,
+    label: Label,
     recipient: str,
     at: datetime,
     decision: Decision,
+    ring: KeyRing | None,
+    wrap: Purpose,
 ) -> Outcome:
+    sender = label.held_by
     request = {"item": item.reference, "from": sender, "to": recipient}
+    sealed: tuple[str, int] | None = None
+    if decision.allowed and item.sealed_sha256 is not None:
+        keys = _require_ring(ring, "the item has sealed content")
+        staged = content.staging_path(registry)
+        sealing.reseal(
+            keys,
+            content.path_of(registry, item.sealed_sha256),
+            staged,
+            _recipient_label(label, recipient, decision),
+            [recipient],
+            wrap,
+            registry.now(),
+        )
+        sealed = content.keep(registry, staged, move=True)
     with registry.transaction() as connection:
         decision_id = _record(connection, registry, kind, at, decision, request, item.id)
         release_id = None
@@ -269,6 +400,8 @@ def _hand_over(
                 agreement_id=decision.agreement,
                 recipient_marking=marking,
                 decision_id=decision_id,
+                sealed_sha256=sealed[0] if sealed else None,
+                sealed_size=sealed[1] if sealed else None,
             )
     return Outcome(decision_id, decision, item_id=item.id, release_id=release_id)
 
@@ -313,6 +446,20 @@ def add_consent(
             recorded_at=registry.now(),
         )
         return next(c for c in records.consents(connection, item.id) if c.id == consent_id)
+
+
+def open_item(
+    registry: Registry, ring: KeyRing, key: str, person_id: int, at: datetime, destination: Path
+) -> Outcome:
+    """Decide a person's access (recorded either way) and, if allowed, open the content."""
+    with registry.transaction() as connection:
+        item = records.item(connection, key)
+    if item.sealed_sha256 is None:
+        raise InvalidRequest(f"item {item.reference} has no content in this registry")
+    outcome = access_item(registry, key, person_id, at)
+    if outcome.decision.allowed:
+        open_sealed(content.path_of(registry, item.sealed_sha256), destination, ring)
+    return outcome
 
 
 def access_item(registry: Registry, key: str, person_id: int, at: datetime) -> Outcome:

@@ -14,6 +14,7 @@ from gsomia.core.agreements import Agreement, Notice, Status
 from gsomia.core.markings import Scheme
 from gsomia.core.policy import Decision, Reason
 from gsomia.core.routing import Route
+from gsomia.crypto.keys import KeyRecord, fingerprint
 from gsomia.node.lifecycle import Recorded
 from gsomia.store.decisions import DecisionRecord
 from gsomia.store.registry import ConsentRecord, ItemRecord, PersonRecord, ReleaseRecord
@@ -139,6 +140,20 @@ def recorded_event(r: Recorded) -> JSON:
     return view
 
 
+def key(k: KeyRecord, own_party: str | None) -> JSON:
+    return {
+        "kid": k.kid,
+        "party": k.party,
+        "purpose": k.purpose.value,
+        "algorithm": k.algorithm,
+        "status": k.status.value,
+        "own": k.party == own_party,
+        "fingerprint": fingerprint(k.public_pem),
+        "created_at": k.created_at.isoformat(),
+        "retired_at": k.retired_at.isoformat() if k.retired_at else None,
+    }
+
+
 def reason(r: Reason) -> JSON:
     return {
         "code": r.code.value,
@@ -210,6 +225,7 @@ def item(i: ItemRecord, zone: ZoneInfo) -> JSON:
         "received_from": i.received_from,
         "originator_reference": i.originator_reference,
         "registered_at": instant(i.registered_at, zone),
+        "sealed": {"sha256": i.sealed_sha256, "size": i.sealed_size} if i.sealed_sha256 else None,
     }
 
 
@@ -224,6 +240,7 @@ def release(r: ReleaseRecord, zone: ZoneInfo) -> JSON:
         "agreement": r.agreement_id,
         "recipient_marking": r.recipient_marking,
         "decision_id": r.decision_id,
+        "sealed": {"sha256": r.sealed_sha256, "size": r.sealed_size} if r.sealed_sha256 else None,
     }
 
 

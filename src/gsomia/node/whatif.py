@@ -24,6 +24,7 @@ def label_for(
     marking: str,
     topic: str,
     releasable_to: Iterable[str] | None = None,
+    purpose: str = "",
 ) -> Label:
     """The label of an originator's own item, with the marking read in its scheme."""
     book = registry.book()
@@ -34,7 +35,7 @@ def label_for(
         if releasable_to is not None
         else None
     )
-    return Label(party, level, topic, releasable_to=releasable)
+    return Label(party, level, topic, purpose, releasable)
 
 
 def release(

@@ -43,6 +43,8 @@ class ItemRecord:
     originator_reference: str | None
     registered_at: datetime
     recorded_at: datetime
+    sealed_sha256: str | None = None
+    sealed_size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,8 @@ class ReleaseRecord:
     agreement_id: str
     recipient_marking: str
     decision_id: int
+    sealed_sha256: str | None = None
+    sealed_size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +177,8 @@ def _item(row: Row[Any]) -> ItemRecord:
         row.originator_reference,
         row.registered_at,
         row.recorded_at,
+        row.sealed_sha256,
+        row.sealed_size,
     )
 
 
@@ -237,6 +243,8 @@ def releases(connection: Connection, item_id: int | None = None) -> list[Release
             row.agreement_id,
             row.recipient_marking,
             row.decision_id,
+            row.sealed_sha256,
+            row.sealed_size,
         )
         for row in connection.execute(query)
     ]

@@ -1,0 +1,1 @@
+"""Keys, key wrapping, signatures and sealing. Nothing else in gsomia touches raw primitives."""
