@@ -6,11 +6,16 @@ GSOMIA_TEST_POSTGRES_URL names a server (each xdist worker gets a database of it
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import jsonschema
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -27,6 +32,8 @@ from gsomia.reference import (
     parse_scheme,
     read_text,
 )
+
+pytest_plugins = ["tests.keyrings"]
 
 SEOUL = ZoneInfo("Asia/Seoul")
 POSTGRES = os.environ.get("GSOMIA_TEST_POSTGRES_URL")
@@ -131,3 +138,45 @@ def registry(db_url: str) -> Iterator[Registry]:
     setup.init(opened, "KOR", "Asia/Seoul")
     yield opened
     opened.close()
+
+
+SCHEMA_PATH = (
+    Path(__file__).resolve().parents[2]
+    / "shared/vectors/opentdf-spec-4.3.0/schema/OpenTDF/json-schema/schema.json"
+)
+
+
+def manifest_validators() -> tuple[
+    jsonschema.Draft202012Validator, jsonschema.Draft202012Validator
+]:
+    """The OpenTDF 4.3.0 manifest schema, and the same with `ec-wrapped` key access allowed.
+
+    The 4.3.0 schema lists only `wrapped` and `remote` key access types; later OpenTDF
+    versions add `ec-wrapped`, which gsomia writes for EC P-256 keys. RSA-wrapped manifests
+    are held to the unmodified schema.
+    """
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    extended = copy.deepcopy(schema)
+    kao = extended["properties"]["encryptionInformation"]["properties"]["keyAccess"]["items"]
+    kao["properties"]["type"]["enum"].append("ec-wrapped")
+    return jsonschema.Draft202012Validator(schema), jsonschema.Draft202012Validator(extended)
+
+
+STRICT, EXTENDED = manifest_validators()
+SEALED_MANIFESTS: list[dict[str, Any]] = []
+
+
+@pytest.fixture(autouse=True)
+def every_sealed_manifest_is_valid(monkeypatch):
+    """Every manifest any test seals is validated against the OpenTDF JSON Schema."""
+    from gsomia.formats import ztdf
+
+    original = ztdf.ContainerWriter.manifest
+
+    def validated(self, manifest):
+        types = {kao["type"] for kao in manifest["encryptionInformation"]["keyAccess"]}
+        (EXTENDED if "ec-wrapped" in types else STRICT).validate(manifest)
+        SEALED_MANIFESTS.append(manifest)
+        return original(self, manifest)
+
+    monkeypatch.setattr(ztdf.ContainerWriter, "manifest", validated)

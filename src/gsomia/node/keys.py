@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from gsomia.crypto import keys as crypto_keys
 from gsomia.crypto.keys import KeyRecord, KeyRing, Purpose, Status
 from gsomia.crypto.signatures import canonical_json, sign_jws, verify_jws
@@ -115,7 +117,7 @@ def export_public(registry: Registry, passphrase: bytes) -> dict[str, Any]:
     """This node's public key set, signed by its active signing key."""
     party = _own_party(registry)
     ring = keyring(registry, passphrase)
-    kid, signing = ring.signing()
+    ring.signing()  # an active signing key must exist
     body = {
         "format": KEY_SET_FORMAT,
         "party": party,
@@ -133,7 +135,16 @@ def export_public(registry: Registry, passphrase: bytes) -> dict[str, Any]:
             if r.party == party
         ],
     }
-    return {**body, "signature": sign_jws({"sha256": _digest(body)}, signing, kid)}
+    # Signed by every signing key still held, so that a partner who knows only a retired one
+    # can follow the rotation.
+    claims = {"sha256": _digest(body)}
+    signatures = []
+    for record in ring.records():
+        if record.party == party and record.purpose is Purpose.SIGN and record.private_pem:
+            key = ring.private(record.kid)
+            assert isinstance(key, Ed25519PrivateKey)
+            signatures.append(sign_jws(claims, key, record.kid))
+    return {**body, "signatures": signatures}
 
 
 def _digest(body: dict[str, Any]) -> str:
@@ -144,13 +155,13 @@ def import_public(registry: Registry, text: str, *, trust: bool = False) -> Impo
     """Import a partner's public key set.
 
     The set must be signed by one of its own signing keys. The first set of a party is taken
-    only with `trust` (after comparing fingerprints out of band); later sets must be signed
-    by a signing key already known for that party.
+    only with `trust` (after comparing fingerprints out of band); later sets must carry a
+    signature by a signing key already known for that party.
     """
     try:
         document = json.loads(text)
         body = {k: document[k] for k in ("format", "party", "keys")}
-        signature = str(document["signature"])
+        signatures = [str(token) for token in document["signatures"]]
     except (ValueError, KeyError, TypeError):
         raise InvalidRequest(
             "not a gsomia public key set (gsomia keys export writes one)"
@@ -170,15 +181,24 @@ def import_public(registry: Registry, text: str, *, trust: bool = False) -> Impo
             return None
         return record.public_key()
 
-    try:
-        _, claims = verify_jws(signature, signer)
-    except UnknownSigner:
+    verified: dict[str, Any] | None = None
+    altered = False
+    for token in signatures:
+        try:
+            _, verified = verify_jws(token, signer)
+            break
+        except UnknownSigner:
+            continue
+        except LabelAltered:
+            altered = True
+    if verified is None:
+        if altered:
+            raise KeyStoreError(f"the key set for {party} does not verify: it was altered")
         raise KeyStoreError(
             f"the key set for {party} is signed by a key not known for {party}; compare its "
             "fingerprints out of band, then import it with --trust"
-        ) from None
-    except LabelAltered:
-        raise KeyStoreError(f"the key set for {party} does not verify: it was altered") from None
+        )
+    claims = verified
     if claims.get("sha256") != _digest(body):
         raise KeyStoreError(f"the key set for {party} does not match its signature: it was altered")
     if not known and not trust:

@@ -1,0 +1,158 @@
+"""Hostile or malformed ZIP containers are refused before anything is decrypted or written."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gsomia.crypto.sealing import open_sealed
+from gsomia.errors import UnsafeContainer
+from gsomia.formats import ztdf
+from tests.crypto.test_sealing import entries, leftovers, sealed
+
+
+@pytest.fixture
+def good(tmp_path, rings) -> tuple[dict[str, Any], bytes]:
+    return entries(sealed(tmp_path, rings, b"content" * 100))
+
+
+def refused(path: Path, rings, match: str) -> None:
+    out = path.parent / "out.bin"
+    with pytest.raises(UnsafeContainer, match=match):
+        open_sealed(path, out, rings["JPN"])
+    assert not out.exists()
+    assert leftovers(path.parent) == []
+
+
+def build(path: Path, members: list[tuple[str, bytes, int]]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data, compression in members:
+            archive.writestr(zipfile.ZipInfo(name), data, compress_type=compression)
+    return path
+
+
+def test_a_path_traversal_name_is_refused(tmp_path, rings, good):
+    manifest, payload = good
+    path = build(
+        tmp_path / "t.tdf",
+        [
+            (ztdf.PAYLOAD, payload, 0),
+            (ztdf.MANIFEST, json.dumps(manifest).encode(), 0),
+            ("../../etc/cron.d/x", b"x", 0),
+        ],
+    )
+    refused(path, rings, "unexpected entry '../../etc/cron.d/x'")
+
+
+def test_duplicate_entries_are_refused(tmp_path, rings, good):
+    manifest, payload = good
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        path = build(
+            tmp_path / "d.tdf",
+            [
+                (ztdf.PAYLOAD, payload, 0),
+                (ztdf.MANIFEST, json.dumps(manifest).encode(), 0),
+                (ztdf.MANIFEST, b"{}", 0),
+            ],
+        )
+    refused(path, rings, "duplicate entries")
+
+
+def test_a_compressed_payload_zip_bomb_is_refused(tmp_path, rings, good):
+    manifest, _ = good
+    bomb = b"\0" * (32 * 1024 * 1024)
+    path = build(
+        tmp_path / "b.tdf",
+        [
+            (ztdf.PAYLOAD, bomb, zipfile.ZIP_DEFLATED),
+            (ztdf.MANIFEST, json.dumps(manifest).encode(), 0),
+        ],
+    )
+    assert path.stat().st_size < 1024 * 1024
+    refused(path, rings, "payload is compressed")
+
+
+def test_a_huge_manifest_is_refused(tmp_path, rings, good):
+    _, payload = good
+    huge = json.dumps({"padding": "x" * (ztdf.MAX_MANIFEST_BYTES + 10)}).encode()
+    path = build(
+        tmp_path / "h.tdf",
+        [(ztdf.PAYLOAD, payload, 0), (ztdf.MANIFEST, huge, zipfile.ZIP_DEFLATED)],
+    )
+    refused(path, rings, "manifest is too large")
+
+
+def test_a_missing_manifest_is_refused(tmp_path, rings, good):
+    _, payload = good
+    refused(build(tmp_path / "m.tdf", [(ztdf.PAYLOAD, payload, 0)]), rings, "lacks")
+
+
+def test_a_manifest_that_is_not_json_is_refused(tmp_path, rings, good):
+    _, payload = good
+    refused(
+        build(
+            tmp_path / "j.tdf", [(ztdf.PAYLOAD, payload, 0), (ztdf.MANIFEST, b"\xff{not json", 0)]
+        ),
+        rings,
+        "not JSON",
+    )
+
+
+def test_something_that_is_not_a_zip_is_refused(tmp_path, rings):
+    path = tmp_path / "n.tdf"
+    path.write_bytes(b"PK\x03\x04 this is not really a zip")
+    refused(path, rings, "not a ZTDF archive")
+
+
+def test_a_missing_file_is_named(tmp_path, rings):
+    with pytest.raises(UnsafeContainer, match="no such file"):
+        open_sealed(tmp_path / "absent.tdf", None, rings["JPN"])
+
+
+def test_a_manifest_with_a_wrong_payload_reference_is_refused(tmp_path, rings, good):
+    from gsomia.errors import ManifestAltered
+
+    manifest, payload = good
+    manifest["payload"]["url"] = "../payload"
+    path = build(
+        tmp_path / "u.tdf",
+        [(ztdf.PAYLOAD, payload, 0), (ztdf.MANIFEST, json.dumps(manifest).encode(), 0)],
+    )
+    with pytest.raises(ManifestAltered):
+        open_sealed(path, tmp_path / "out", rings["JPN"])
+
+
+def test_a_failed_seal_leaves_nothing_on_disk(tmp_path, rings):
+    class Broken(io.RawIOBase):
+        calls = 0
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            self.calls += 1
+            if self.calls > 2:
+                raise OSError("device gone")
+            buffer[:10] = b"0123456789"
+            return 10
+
+    from gsomia.crypto.sealing import seal
+    from tests.keyrings import recipient
+
+    with pytest.raises(OSError, match="device gone"):
+        seal(
+            io.BufferedReader(Broken(), buffer_size=10),
+            tmp_path / "x.tdf",
+            label={},
+            attributes=[],
+            recipients=[recipient(rings["KOR"], "JPN")],
+            sealed_by="KOR",
+            signer=rings["KOR"].signing(),
+            segment_size=64,
+        )
+    assert list(tmp_path.iterdir()) == []
