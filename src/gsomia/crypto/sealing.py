@@ -13,7 +13,9 @@ import base64
 import hashlib
 import hmac
 import os
+import queue
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -101,7 +103,7 @@ def seal(
     first_nonce = b""
     total = 0
     with ztdf.write_container(destination) as writer:
-        with writer.payload() as payload:
+        with writer.payload() as payload, _BackgroundWriter(payload) as background:
             while True:
                 chunk = _read_segment(source, segment_size)
                 if not chunk and segments:
@@ -109,8 +111,7 @@ def seal(
                 nonce = os.urandom(ztdf.GCM_NONCE)
                 first_nonce = first_nonce or nonce
                 encrypted = cipher.encrypt(nonce, chunk, None)
-                payload.write(nonce)
-                payload.write(encrypted)
+                background.write(nonce, encrypted)
                 tags.append(encrypted[-ztdf.GCM_TAG :])
                 segments.append(_segment(tags[-1], len(chunk), segment_size))
                 total += len(chunk)
@@ -295,7 +296,7 @@ def open_sealed(path: Path, destination: Path | IO[bytes] | None, keys: KeyRing)
             raise PayloadAltered(
                 f"the payload holds {payload_size - expected} bytes more than the manifest describes"
             )
-        with archive.open(ztdf.PAYLOAD) as payload, _staged(destination) as out:
+        with ztdf.payload_bytes(path, archive) as payload, _staged(destination) as out:
             total = _decrypt_segments(payload, out, manifest, key, sizes)
     return Opened(label, sealed_by, signer, total, raw)
 
@@ -346,8 +347,21 @@ def _decrypt_segments(
     key: bytes,
     sizes: list[tuple[int, int]],
 ) -> int:
-    cipher = AESGCM(key)
+    """Verify and decrypt every segment in order; plaintext goes out only once verified."""
     tags = [_b64decode(s.hash, "segment hash") for s in manifest.encryption.integrity.segments]
+    if out is None:
+        return _decrypt_into(payload, None, AESGCM(key), tags, sizes)
+    with _BackgroundWriter(out) as background:
+        return _decrypt_into(payload, background, AESGCM(key), tags, sizes)
+
+
+def _decrypt_into(
+    payload: IO[bytes],
+    out: _BackgroundWriter | None,
+    cipher: AESGCM,
+    tags: list[bytes],
+    sizes: list[tuple[int, int]],
+) -> int:
     total = 0
     for index, (_, encrypted_size) in enumerate(sizes):
         encrypted = payload.read(encrypted_size)
@@ -358,10 +372,9 @@ def _decrypt_segments(
             if tag in tags:
                 raise SegmentsReordered(f"segment {index} holds segment {tags.index(tag)}'s data")
             raise PayloadAltered(f"segment {index} does not match its integrity hash")
+        view = memoryview(encrypted)  # slices without copying the segment
         try:
-            plaintext = cipher.decrypt(
-                encrypted[: ztdf.GCM_NONCE], encrypted[ztdf.GCM_NONCE :], None
-            )
+            plaintext = cipher.decrypt(view[: ztdf.GCM_NONCE], view[ztdf.GCM_NONCE :], None)
         except InvalidTag:
             raise PayloadAltered(f"segment {index} was altered") from None
         if out is not None:
@@ -386,3 +399,39 @@ def _staged(destination: Path | IO[bytes] | None) -> Iterator[IO[bytes] | None]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+class _BackgroundWriter:
+    """Writes chunks on a second thread, so that ZIP checksums and file I/O overlap the
+    cipher. At most `depth` segments wait in the queue: memory stays bounded."""
+
+    def __init__(self, sink: IO[bytes], depth: int = 3) -> None:
+        self._sink = sink
+        self._queue: queue.Queue[tuple[bytes, ...] | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> _BackgroundWriter:
+        self._thread.start()
+        return self
+
+    def write(self, *chunks: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(chunks)
+
+    def _run(self) -> None:
+        while (chunks := self._queue.get()) is not None:
+            if self._error is not None:
+                continue
+            try:
+                for chunk in chunks:
+                    self._sink.write(chunk)
+            except BaseException as exc:  # handed to the producing thread
+                self._error = exc
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if kind is None and self._error is not None:
+            raise self._error
