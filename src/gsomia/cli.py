@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -81,6 +82,20 @@ At = Annotated[
         "--at",
         help="Instant, ISO 8601 with offset (2019-11-22T18:00+09:00) or a bare date "
         "(start of that day in the agreement's legal time zone).",
+    ),
+]
+
+
+class Wrapping(StrEnum):
+    WRAPPED = "wrapped"
+    EC_WRAPPED = "ec-wrapped"
+
+
+Wrap = Annotated[
+    Wrapping,
+    typer.Option(
+        "--wrap",
+        help="Key access type: wrapped (RSA-2048, OpenTDF 4.3.0) or ec-wrapped (EC P-256).",
     ),
 ]
 
@@ -757,7 +772,7 @@ def item_release(
     item: Annotated[str, typer.Argument(help="Item id or reference.")],
     to: Annotated[str, typer.Option("--to", help="The receiving party.")],
     at: At,
-    wrap: Wrap = Purpose.WRAPPED,
+    wrap: Wrap = Wrapping.WRAPPED,
     as_json: JsonFlag = False,
 ) -> None:
     """Release an item this party originated to a partner, if the agreements allow (Rule 2);
@@ -767,7 +782,7 @@ def item_release(
             originator = records.item(connection, item).originator
         instant = registry.instant(at, originator, to.upper())
         ring = node_keys.keyring(registry, _passphrase())
-        outcome = item_cases.release_item(registry, item, to, instant, ring, wrap)
+        outcome = item_cases.release_item(registry, item, to, instant, ring, Purpose(wrap.value))
     _finish_action(outcome, {"release_id": outcome.release_id}, as_json)
 
 
@@ -776,7 +791,7 @@ def item_transfer(
     item: Annotated[str, typer.Argument(help="Item id or reference.")],
     to: Annotated[str, typer.Option("--to", help="The third party.")],
     at: At,
-    wrap: Wrap = Purpose.WRAPPED,
+    wrap: Wrap = Wrapping.WRAPPED,
     as_json: JsonFlag = False,
 ) -> None:
     """Pass a received item on to a third party; needs the originator's written consent (Art 5)."""
@@ -785,7 +800,7 @@ def item_transfer(
             holder = records.item(connection, item).holder
         instant = registry.instant(at, holder, to.upper())
         ring = node_keys.keyring(registry, _passphrase())
-        outcome = item_cases.transfer_item(registry, item, to, instant, ring, wrap)
+        outcome = item_cases.transfer_item(registry, item, to, instant, ring, Purpose(wrap.value))
     _finish_action(outcome, {"release_id": outcome.release_id}, as_json)
 
 
@@ -1000,14 +1015,6 @@ def consent_list(
 
 # --- keys and sealed content ---------------------------------------------------------------
 
-Wrap = Annotated[
-    Purpose,
-    typer.Option(
-        "--wrap",
-        help="Key access type: wrapped (RSA-2048, OpenTDF 4.3.0) or ec-wrapped (EC P-256).",
-    ),
-]
-
 
 def _keys_table(data: list[dict[str, Any]]) -> None:
     _table(
@@ -1109,7 +1116,7 @@ def seal_command(
     ] = None,
     purpose: Annotated[str, typer.Option(help="The purpose the item serves.")] = "",
     at: Annotated[str | None, typer.Option(help="Instant of the release [default: now]")] = None,
-    wrap: Wrap = Purpose.WRAPPED,
+    wrap: Wrap = Wrapping.WRAPPED,
     as_json: JsonFlag = False,
 ) -> None:
     """Seal a file as a ZTDF for parties; sealing for a partner is a release, decided first."""
@@ -1119,7 +1126,7 @@ def seal_command(
         instant = registry.instant(at, party) if at else registry.now()
         label = whatif.label_for(registry, party, marking, topic, rel_to, purpose)
         outcome = sealing.seal_file(
-            registry, ring, file, output, to=to, label=label, at=instant, wrap=wrap
+            registry, ring, file, output, to=to, label=label, at=instant, wrap=Purpose(wrap.value)
         )
     view: dict[str, Any] = {
         "sealed": str(output) if outcome.sealed else None,

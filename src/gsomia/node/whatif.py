@@ -31,7 +31,7 @@ def label_for(
     party = registry.known_party(originator)
     level = book.scheme(party).read(marking)
     releasable = (
-        frozenset(registry.known_party(p) for p in releasable_to)
+        frozenset(registry.known_party(p) for p in releasable_to) | {party}
         if releasable_to is not None
         else None
     )

@@ -1,0 +1,218 @@
+"""Keys, seal, open and inspect from the command line, across two nodes."""
+
+import json
+import os
+import zipfile
+
+import pytest
+
+from gsomia.formats import ztdf
+
+
+@pytest.fixture
+def two_nodes(gsomia, tmp_path, monkeypatch):
+    """KOR (the backend under test) and JPN (SQLite) with keys made and exchanged."""
+    monkeypatch.setenv("GSOMIA_PASSPHRASE", "correct horse battery staple")
+    jpn = f"sqlite:///{tmp_path / 'jpn.db'}"
+    gsomia("init", "--party", "KOR")
+    gsomia("--db", jpn, "init", "--party", "JPN")
+    assert gsomia("keys", "init").code == 0
+    assert gsomia("--db", jpn, "keys", "init").code == 0
+    gsomia("keys", "export", "-o", str(tmp_path / "kor.json"))
+    gsomia("--db", jpn, "keys", "export", "-o", str(tmp_path / "jpn.json"))
+    assert gsomia("--db", jpn, "keys", "import", str(tmp_path / "kor.json"), "--trust").code == 0
+    assert gsomia("keys", "import", str(tmp_path / "jpn.json"), "--trust").code == 0
+    return gsomia, jpn
+
+
+@pytest.mark.parametrize("wrap", ["wrapped", "ec-wrapped"])
+def test_seal_open_and_inspect_between_two_nodes(two_nodes, tmp_path, wrap):
+    gsomia, jpn = two_nodes
+    plain = tmp_path / "plan.bin"
+    plain.write_bytes(os.urandom(100_000))
+    sealed = gsomia(
+        "seal",
+        str(plain),
+        "--to",
+        "JPN",
+        "--marking",
+        "II",
+        "--topic",
+        "nk-missile",
+        "--rel-to",
+        "JPN",
+        "--at",
+        "2017-05-15",
+        "--wrap",
+        wrap,
+        "-o",
+        str(tmp_path / "plan.tdf"),
+        "--json",
+    )
+    assert sealed.code == 0, sealed.stderr
+    assert sealed.json["decisions"][0]["allowed"]
+    inspected = gsomia("--db", jpn, "inspect", str(tmp_path / "plan.tdf"), "--json").json
+    assert inspected["label"]["marking"] == "군사Ⅱ급비밀"
+    assert inspected["label"]["releasable_to"] == ["JPN", "KOR"]
+    assert inspected["recipients"][0]["party"] == "JPN"
+    assert inspected["recipients"][0]["type"] == wrap
+    assert inspected["integrity"]["label"] == "verified"
+    opened = gsomia(
+        "--db", jpn, "open", str(tmp_path / "plan.tdf"), "-o", str(tmp_path / "out.bin"), "--json"
+    )
+    assert opened.code == 0, opened.stderr
+    assert (tmp_path / "out.bin").read_bytes() == plain.read_bytes()
+    assert opened.json["sealed_by"] == "KOR"
+
+
+def test_sealing_for_a_party_the_agreements_exclude_is_refused(two_nodes, tmp_path):
+    gsomia, _ = two_nodes
+    plain = tmp_path / "grade-one.bin"
+    plain.write_bytes(b"never shared")
+    result = gsomia(
+        "seal",
+        str(plain),
+        "--to",
+        "JPN",
+        "--marking",
+        "I",
+        "--topic",
+        "nk-missile",
+        "--at",
+        "2017-05-15",
+        "-o",
+        str(tmp_path / "g.tdf"),
+    )
+    assert result.code == 1
+    assert "level_not_covered" in result.stdout
+    assert not (tmp_path / "g.tdf").exists()
+    assert [d["kind"] for d in gsomia("decision", "list", "--json").json] == ["seal"]
+
+
+def test_a_tampered_file_is_refused_with_one_line(two_nodes, tmp_path):
+    gsomia, jpn = two_nodes
+    plain = tmp_path / "p.bin"
+    plain.write_bytes(b"x" * 5000)
+    gsomia(
+        "seal",
+        str(plain),
+        "--to",
+        "JPN",
+        "--marking",
+        "III",
+        "--topic",
+        "nk-missile",
+        "--at",
+        "2017-05-15",
+        "-o",
+        str(tmp_path / "p.tdf"),
+    )
+    with zipfile.ZipFile(tmp_path / "p.tdf") as archive:
+        manifest = json.loads(archive.read(ztdf.MANIFEST))
+        payload = archive.read(ztdf.PAYLOAD)
+    manifest["assertions"][0]["statement"]["value"]["Topic"] = "logistics"
+    with zipfile.ZipFile(tmp_path / "p.tdf", "w") as archive:
+        archive.writestr(ztdf.PAYLOAD, payload)
+        archive.writestr(ztdf.MANIFEST, json.dumps(manifest))
+    result = gsomia("--db", jpn, "open", str(tmp_path / "p.tdf"), "-o", str(tmp_path / "o.bin"))
+    assert result.code == 2
+    assert result.stderr.strip().startswith("error: the label was changed after it was signed")
+    assert not (tmp_path / "o.bin").exists()
+
+
+def test_a_wrong_passphrase_is_one_line_and_reveals_nothing(two_nodes, monkeypatch, tmp_path):
+    gsomia, _ = two_nodes
+    monkeypatch.setenv("GSOMIA_PASSPHRASE", "not it")
+    result = gsomia("keys", "export", "-o", str(tmp_path / "x.json"))
+    assert result.code == 2
+    assert "wrong passphrase" in result.stderr
+    assert "PRIVATE KEY" not in result.stderr + result.stdout
+
+
+def test_without_a_passphrase_key_commands_say_how_to_give_one(gsomia, monkeypatch):
+    monkeypatch.delenv("GSOMIA_PASSPHRASE", raising=False)
+    gsomia("init", "--party", "KOR")
+    result = gsomia("keys", "init")
+    assert result.code == 2
+    assert "GSOMIA_PASSPHRASE" in result.stderr
+
+
+def test_keys_rotate_list_and_destroy(two_nodes):
+    gsomia, _ = two_nodes
+    rotated = gsomia("keys", "rotate", "--json").json
+    assert len(rotated["new"]) == 3 and len(rotated["retired"]) == 3
+    listed = {k["kid"]: k for k in gsomia("keys", "list", "--json").json}
+    assert all(listed[kid]["status"] == "retired" for kid in rotated["retired"])
+    destroyed = gsomia("keys", "destroy", rotated["retired"][0], "--json").json
+    assert destroyed["status"] == "destroyed"
+    assert gsomia("keys", "destroy", rotated["new"][0]["kid"]).code == 2
+
+
+def test_an_item_with_content_flows_from_korea_to_japan(two_nodes, tmp_path):
+    gsomia, jpn = two_nodes
+    plain = tmp_path / "imagery.bin"
+    plain.write_bytes(os.urandom(300_000))
+    item = gsomia(
+        "item",
+        "register",
+        "--title",
+        "Sunan imagery",
+        "--marking",
+        "II",
+        "--topic",
+        "nk-missile",
+        "--at",
+        "2017-08-30",
+        "--file",
+        str(plain),
+        "--json",
+    ).json
+    assert item["sealed"]["size"] > 300_000
+    released = gsomia(
+        "item", "release", item["reference"], "--to", "JPN", "--at", "2017-08-30", "--json"
+    ).json
+    assert released["allowed"]
+    release = gsomia("releases", "--json").json[0]
+    copy = tmp_path.parent / "outbox.tdf"
+    store = tmp_path / "registry.content" if (tmp_path / "registry.content").exists() else None
+    from gsomia.node import content
+    from gsomia.node.registry import Registry
+
+    korea = Registry.open(os.environ["GSOMIA_DB"])
+    copy.write_bytes(content.path_of(korea, release["sealed"]["sha256"]).read_bytes())
+    korea.close()
+    del store
+    received = gsomia(
+        "--db", jpn, "item", "receive", "--file", str(copy), "--at", "2017-08-31", "--json"
+    )
+    assert received.code == 0, received.stderr
+    assert received.json["item"]["holder_marking"] == "極秘"
+    person = gsomia(
+        "--db",
+        jpn,
+        "person",
+        "add",
+        "--name",
+        "Sato",
+        "--clearance",
+        "gokuhi",
+        "--need-to-know",
+        "nk-missile",
+        "--json",
+    ).json
+    opened = gsomia(
+        "--db",
+        jpn,
+        "item",
+        "open",
+        received.json["item"]["reference"],
+        "--person",
+        str(person["id"]),
+        "--at",
+        "2017-09-01",
+        "-o",
+        str(tmp_path / "read.bin"),
+        "--json",
+    )
+    assert opened.code == 0, opened.stderr
+    assert (tmp_path / "read.bin").read_bytes() == plain.read_bytes()
