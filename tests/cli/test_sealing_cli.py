@@ -7,6 +7,8 @@ import zipfile
 import pytest
 
 from gsomia.formats import ztdf
+from gsomia.node import content
+from gsomia.node.registry import Registry
 
 
 @pytest.fixture
@@ -173,15 +175,10 @@ def test_an_item_with_content_flows_from_korea_to_japan(two_nodes, tmp_path):
     ).json
     assert released["allowed"]
     release = gsomia("releases", "--json").json[0]
-    copy = tmp_path.parent / "outbox.tdf"
-    store = tmp_path / "registry.content" if (tmp_path / "registry.content").exists() else None
-    from gsomia.node import content
-    from gsomia.node.registry import Registry
-
+    copy = tmp_path / "outbox.tdf"  # what the federation will carry to Japan's node
     korea = Registry.open(os.environ["GSOMIA_DB"])
     copy.write_bytes(content.path_of(korea, release["sealed"]["sha256"]).read_bytes())
     korea.close()
-    del store
     received = gsomia(
         "--db", jpn, "item", "receive", "--file", str(copy), "--at", "2017-08-31", "--json"
     )
