@@ -1,0 +1,85 @@
+"""What goes wrong with the ledger, each failure its own type with a message a person can act on.
+
+Verification fails closed: a proof or a note that does not verify raises one of these, never
+returns a bare `False`.
+"""
+
+from gsomia.errors import Conflict, GsomiaError, NotFound
+
+
+class LedgerError(GsomiaError):
+    """Base of the ledger's errors."""
+
+    title = "Ledger error"
+
+
+class ProofError(LedgerError):
+    """A proof that cannot be produced for the sizes asked, or that does not verify."""
+
+    title = "Invalid proof"
+
+
+class IndexOutOfRange(ProofError):
+    """A leaf index outside the tree (RFC 9162 §2.1.3.2 step 1)."""
+
+
+class SizeOutOfRange(ProofError):
+    """Tree sizes for which no proof exists (RFC 9162 §2.1.4: 0 < first < second)."""
+
+
+class WrongProofLength(ProofError):
+    """A path with more or fewer hashes than the tree sizes call for."""
+
+
+class MalformedProof(ProofError):
+    """A path element that is not a 32-byte SHA-256 hash."""
+
+
+class RootMismatch(ProofError):
+    """A path that resolves to a root other than the one expected."""
+
+
+class NoteError(LedgerError):
+    """A signed note or checkpoint that cannot be read or trusted."""
+
+    title = "Invalid signed note"
+
+
+class MalformedNote(NoteError):
+    """Text that is not a C2SP signed note."""
+
+
+class MalformedCheckpoint(NoteError):
+    """A note whose text is not a C2SP tlog-checkpoint body."""
+
+
+class UnknownKey(NoteError):
+    """A note signed by no key the verifier knows."""
+
+
+class BadSignature(NoteError):
+    """A signature by a known key that does not verify: the note is rejected whole."""
+
+
+class WrongOrigin(NoteError):
+    """A checkpoint of another log than the one expected."""
+
+
+class InvalidEntry(LedgerError):
+    """An entry that cannot be logged: empty kind, body not a JSON object, naive instant."""
+
+    title = "Invalid ledger entry"
+
+
+class EntryNotFound(NotFound):
+    """A position the ledger does not hold."""
+
+
+class LedgerDamaged(LedgerError):
+    """Stored hashes the ledger needs are missing; `verify` says what else is wrong."""
+
+    title = "Ledger damaged"
+
+
+class LedgerConflict(Conflict):
+    """Positions taken by a concurrent appender, still taken after retrying."""
