@@ -76,3 +76,22 @@ def test_an_unusable_database_url_is_one_clear_error(url):
     with pytest.raises(DatabaseUnavailable) as error:
         database.connect(url)
     assert "\n" not in error.value.message
+
+
+def test_a_savepoint_does_not_commit_the_enclosing_transaction(db_url):
+    """A failure after a nested insert rolls back everything the transaction did."""
+    from gsomia.core.agreements import Event, EventKind
+    from gsomia.store import documents
+
+    engine = database.connect(db_url)
+    database.migrate(engine)
+    with engine.begin() as connection:
+        connection.execute(insert(tables.agreements).values(id="A", document="", origin=""))
+    at = datetime(2019, 8, 23, tzinfo=UTC)
+    with pytest.raises(RuntimeError), engine.begin() as connection:
+        connection.execute(select(tables.agreements.c.id)).all()
+        documents.add_event(connection, Event("A", EventKind.TERMINATION_NOTICE, "KOR", at), "t", at)
+        raise RuntimeError("the caller fails after the nested insert")
+    with engine.connect() as connection:
+        assert connection.execute(select(tables.agreement_events)).all() == []
+    engine.dispose()

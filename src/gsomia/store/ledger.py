@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy import (
     CompoundSelect,
     Connection,
+    Dialect,
     Row,
+    Table,
     and_,
     bindparam,
     false,
@@ -31,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from gsomia.store import tables
+from gsomia.store.tables import UTCDateTime
 
 STREAM_ROWS = 10_000
 """Rows fetched at a time when reading the whole ledger."""
@@ -57,12 +60,11 @@ class CheckpointRecord:
 
 
 def begin_writing(connection: Connection) -> None:
-    """Make sure the caller's transaction has begun in the database before a savepoint.
+    """Take SQLite's write lock before reading the end of the log.
 
-    pysqlite defers BEGIN to the first INSERT, UPDATE or DELETE: a SAVEPOINT issued before
-    that would itself open the transaction, and releasing it would commit the caller's work
-    early. An UPDATE that matches nothing makes pysqlite begin, and takes SQLite's write lock,
-    so that appenders on SQLite also read the end of the log one after the other.
+    A deferred SQLite transaction that read the log and then finds another writer committed
+    first cannot upgrade to write; an UPDATE that matches nothing takes the write lock at once,
+    so that appenders on SQLite read the end of the log one after the other.
     """
     if connection.dialect.name == "sqlite":
         connection.execute(
@@ -77,30 +79,53 @@ def tail_size(connection: Connection) -> int:
 
 
 def add_entries(connection: Connection, entries: Sequence[EntryRecord]) -> None:
-    connection.execute(
-        insert(tables.ledger_entries),
-        [
-            {
-                "position": entry.position,
-                "kind": entry.kind,
-                "body": entry.body,
-                "leaf_hash": entry.leaf_hash,
-                "recorded_at": entry.recorded_at,
-            }
-            for entry in entries
-        ],
+    _insert_many(
+        connection,
+        tables.ledger_entries,
+        ("position", "kind", "body", "leaf_hash", "recorded_at"),
+        [(e.position, e.kind, e.body, e.leaf_hash, e.recorded_at) for e in entries],
     )
 
 
 def add_subtrees(connection: Connection, subtrees: Sequence[tuple[int, int, bytes]]) -> None:
-    if subtrees:
-        connection.execute(
-            insert(tables.ledger_nodes),
-            [
-                {"level": level, "position": index, "hash": hash_}
-                for level, index, hash_ in subtrees
-            ],
-        )
+    _insert_many(connection, tables.ledger_nodes, ("level", "position", "hash"), subtrees)
+
+
+def _insert_many(
+    connection: Connection, table: Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert rows through the driver's executemany, with the statement compiled from Core.
+
+    Appends are the ledger's hot path, and SQLAlchemy's per-row parameter processing cost more
+    than the database's own work. Integers, text and bytes go to both drivers as they are;
+    instants go through their column type's processing once per distinct instant (an append's
+    entries share one).
+    """
+    if not rows:
+        return
+    dialect = connection.dialect
+    statement, positional = _compiled_insert(table, columns, dialect)
+    values = [list(column) for column in zip(*rows, strict=True)]
+    for index, name in enumerate(columns):
+        if isinstance(table.c[name].type, UTCDateTime):
+            process = table.c[name].type.bind_processor(dialect)
+            if process is not None:
+                converted = {value: process(value) for value in set(values[index])}
+                values[index] = [converted[value] for value in values[index]]
+    parameters: list[Any] = (
+        list(zip(*values, strict=True))
+        if positional
+        else [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+    )
+    connection.exec_driver_sql(statement, parameters)
+
+
+@lru_cache(maxsize=16)
+def _compiled_insert(table: Table, columns: tuple[str, ...], dialect: Dialect) -> tuple[str, bool]:
+    compiled = (
+        insert(table).values({name: bindparam(name) for name in columns}).compile(dialect=dialect)
+    )
+    return str(compiled), bool(compiled.positional)
 
 
 def subtree_hashes(connection: Connection, subtrees: Collection[Subtree]) -> dict[Subtree, bytes]:
