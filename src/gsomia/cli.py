@@ -7,6 +7,7 @@ the reasons; `decide` and `routes` are what-if evaluations that change nothing a
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
@@ -26,6 +27,7 @@ from gsomia.crypto.keys import Purpose
 from gsomia.errors import GsomiaError, InvalidRequest, KeyStoreError
 from gsomia.node import items as item_cases
 from gsomia.node import keys as node_keys
+from gsomia.node import ledger as node_ledger
 from gsomia.node import lifecycle, sealing, setup, views, whatif
 from gsomia.node.registry import Registry
 from gsomia.node.whatif import GENERAL_TOPIC
@@ -59,6 +61,9 @@ decision_app = typer.Typer(
     help="Decisions taken through the registry, with their reasons.", no_args_is_help=True
 )
 keys_app = typer.Typer(help="This node's keys and its partners' public keys.", no_args_is_help=True)
+ledger_app = typer.Typer(
+    help="The tamper-evident ledger: checkpoints, proofs, verification.", no_args_is_help=True
+)
 for sub, name in (
     (agreement_app, "agreement"),
     (history_app, "history"),
@@ -69,6 +74,7 @@ for sub, name in (
     (consent_app, "consent"),
     (decision_app, "decision"),
     (keys_app, "keys"),
+    (ledger_app, "ledger"),
 ):
     app.add_typer(sub, name=name)
 
@@ -1188,6 +1194,152 @@ def inspect_command(file: Path, as_json: JsonFlag = False) -> None:
         "Recipients",
         ["party", "type", "kid"],
         [[r["party"], r["type"], r["kid"]] for r in view["recipients"]],
+    )
+
+
+# --- the ledger ------------------------------------------------------------------------------
+
+
+@ledger_app.command("head")
+def ledger_head(as_json: JsonFlag = False) -> None:
+    """Sign a checkpoint of the ledger as it is (needs the passphrase) and show it; without a
+    passphrase, show the latest signed checkpoint."""
+    with _registry() as registry:
+        passphrase = _passphrase()
+        head = node_ledger.head(
+            registry, node_keys.keyring(registry, passphrase), sign=passphrase is not None
+        )
+    view = {
+        "size": head.size,
+        "root": base64.b64encode(head.root).decode(),
+        "signed_now": head.signed_now,
+        "checkpoint": head.note,
+    }
+    if as_json:
+        _json(view)
+    else:
+        sys.stdout.write(head.note)
+
+
+@ledger_app.command("vkey")
+def ledger_vkey() -> None:
+    """The verifier key partners use to check this node's checkpoints."""
+    with _registry() as registry:
+        out.print(node_ledger.vkey(registry, node_keys.keyring(registry, None)), markup=False)
+
+
+@ledger_app.command("prove")
+def ledger_prove(
+    entry: Annotated[int, typer.Argument(help="The entry's position (0-based).")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File [default: stdout]")
+    ] = None,
+) -> None:
+    """An inclusion proof of one entry against the latest signed checkpoint, as JSON."""
+    with _registry() as registry:
+        bundle = node_ledger.prove(registry, entry)
+    text = json.dumps(bundle, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@ledger_app.command("check")
+def ledger_check(
+    proof: Annotated[Path, typer.Argument(help="A proof written by gsomia ledger prove.")],
+    vkey: Annotated[list[str], typer.Option("--vkey", help="A verifier key of the log (repeat).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Check a proof bundle offline, as a partner does: signature, leaf and audit path."""
+    from gsomia.ledger.checkpoint import VerifierKey
+
+    try:
+        bundle = json.loads(proof.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvalidRequest(f"cannot read {proof}: {exc}") from None
+    result = node_ledger.check(bundle, [VerifierKey.from_vkey(v) for v in vkey])
+    _json(result) if as_json else out.print(
+        f"verified: entry {result['entry']} ({result['kind']}) is in {result['origin']} at size {result['tree_size']}"
+    )
+
+
+@ledger_app.command("consistency")
+def ledger_consistency(
+    old: Annotated[int, typer.Argument(help="The older tree size.")],
+    new: Annotated[
+        int | None, typer.Argument(help="The newer tree size [default: the whole log]")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The proof that the log of OLD entries is a prefix of the log of NEW entries."""
+    with _registry() as registry:
+        view = node_ledger.consistency(registry, old, new)
+    _json(view) if as_json else out.print(
+        f"consistent: {view['old_size']} → {view['new_size']} entries, {len(view['path'])} hashes; "
+        f"roots {view['old_root']} → {view['new_root']}"
+    )
+
+
+@ledger_app.command("verify")
+def ledger_verify(as_json: JsonFlag = False) -> None:
+    """Recompute everything; report any altered, deleted, inserted or reordered entry and the
+    first position where the history diverges (exit 1 if anything is wrong)."""
+    with _registry() as registry:
+        report = node_ledger.verify(registry, node_keys.keyring(registry, None))
+    view: dict[str, Any] = {
+        "ok": report.ok,
+        "size": report.size,
+        "checkpoints": report.checkpoints,
+        "first_divergence": report.first_divergence,
+        "problems": [
+            {"kind": p.kind.value, "start": p.start, "end": p.end, "message": p.message}
+            for p in report.problems
+        ],
+    }
+    if as_json:
+        _json(view)
+    elif report.ok:
+        out.print(
+            f"ledger intact: {report.size} entries, {report.checkpoints} checkpoint(s) verified"
+        )
+    else:
+        out.print(
+            f"[bold red]ledger damaged[/]: first divergence at entry {report.first_divergence}"
+        )
+        for problem in view["problems"]:
+            out.print(
+                f"  {problem['kind']} [{problem['start']}, {problem['end']}): {problem['message']}",
+                markup=False,
+            )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@ledger_app.command("entries")
+def ledger_entries(
+    start: Annotated[int, typer.Option(help="The first position.")] = 0,
+    limit: Annotated[int, typer.Option(help="How many entries at most.")] = 50,
+    as_json: JsonFlag = False,
+) -> None:
+    """Read ledger entries, oldest first."""
+    with _registry() as registry:
+        data = node_ledger.entries(registry, start, limit)
+    if as_json:
+        _json(data)
+        return
+    _table(
+        "Ledger",
+        ["position", "kind", "recorded", "body"],
+        [
+            [
+                e["position"],
+                e["kind"],
+                e["recorded_at"],
+                json.dumps(e["body"], ensure_ascii=False)[:100],
+            ]
+            for e in data
+        ],
     )
 
 

@@ -88,10 +88,16 @@ def test_a_savepoint_does_not_commit_the_enclosing_transaction(db_url):
     with engine.begin() as connection:
         connection.execute(insert(tables.agreements).values(id="A", document="", origin=""))
     at = datetime(2019, 8, 23, tzinfo=UTC)
-    with pytest.raises(RuntimeError), engine.begin() as connection:
-        connection.execute(select(tables.agreements.c.id)).all()
-        documents.add_event(connection, Event("A", EventKind.TERMINATION_NOTICE, "KOR", at), "t", at)
-        raise RuntimeError("the caller fails after the nested insert")
+
+    def fail_after_nested_insert() -> None:
+        with engine.begin() as connection:
+            connection.execute(select(tables.agreements.c.id)).all()
+            event = Event("A", EventKind.TERMINATION_NOTICE, "KOR", at)
+            documents.add_event(connection, event, "t", at)
+            raise RuntimeError("the caller fails after the nested insert")
+
+    with pytest.raises(RuntimeError):
+        fail_after_nested_insert()
     with engine.connect() as connection:
         assert connection.execute(select(tables.agreement_events)).all() == []
     engine.dispose()

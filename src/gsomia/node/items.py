@@ -27,9 +27,8 @@ from gsomia.crypto.keys import KeyRing, Purpose
 from gsomia.crypto.sealing import open_sealed
 from gsomia.errors import InvalidRequest, KeyStoreError
 from gsomia.formats import stanag4774
-from gsomia.node import content, sealing
+from gsomia.node import content, journal, sealing
 from gsomia.node.registry import Registry
-from gsomia.store import decisions
 from gsomia.store import registry as records
 from gsomia.store.registry import ConsentRecord, ItemRecord, PersonRecord
 
@@ -60,14 +59,14 @@ def add_person(
         raise InvalidRequest("a person needs a name")
     topics = [check_topic(topic) for topic in need_to_know]
     with registry.transaction() as connection:
-        person_id = records.add_person(
+        person_id = journal.person(
             connection,
+            registry.now(),
             name=name.strip(),
             party=code,
             position=position.strip(),
             clearance=level.marking if level else None,
             need_to_know=topics,
-            recorded_at=registry.now(),
         )
         return records.person(connection, person_id)
 
@@ -76,7 +75,9 @@ def grant_need_to_know(registry: Registry, person_id: int, topics: Iterable[str]
     with registry.transaction() as connection:
         person = records.person(connection, person_id)
         added = [check_topic(topic) for topic in topics]
-        records.set_need_to_know(connection, person_id, person.need_to_know | set(added))
+        journal.need_to_know(
+            connection, person_id, person.need_to_know | set(added), registry.now()
+        )
         return records.person(connection, person_id)
 
 
@@ -107,8 +108,9 @@ def register_item(
     label = Label(party, level, check_topic(topic), purpose, releasable, tuple(caveats))
     sealed = _seal_own(registry, ring, file, label) if file is not None else (None, None)
     with registry.transaction() as connection:
-        item_id = records.add_item(
+        item_id = journal.item(
             connection,
+            registry.now(),
             reference=reference or records.next_reference(connection, party, at.year),
             title=_title(title),
             originator=label.originator,
@@ -120,7 +122,6 @@ def register_item(
             caveats=label.caveats,
             holder=party,
             registered_at=at,
-            recorded_at=registry.now(),
             sealed_sha256=sealed[0],
             sealed_size=sealed[1],
         )
@@ -240,8 +241,9 @@ def _receive(
         item_id = None
         if decision.allowed and decision.recipient_level is not None:
             received = label.received_by(receiver, decision.recipient_level)
-            item_id = records.add_item(
+            item_id = journal.item(
                 connection,
+                registry.now(),
                 reference=reference or records.next_reference(connection, receiver, at.year),
                 title=_title(title),
                 originator=origin,
@@ -256,7 +258,6 @@ def _receive(
                 received_from=from_party,
                 originator_reference=originator_reference,
                 registered_at=at,
-                recorded_at=registry.now(),
                 sealed_sha256=sealed[0] if sealed else None,
                 sealed_size=sealed[1] if sealed else None,
             )
@@ -390,8 +391,9 @@ def _hand_over(
         release_id = None
         if decision.allowed and decision.agreement is not None:
             marking = decision.recipient_level.marking if decision.recipient_level else item.marking
-            release_id = records.add_release(
+            release_id = journal.release(
                 connection,
+                registry.now(),
                 item_id=item.id,
                 kind=kind,
                 from_party=sender,
@@ -435,15 +437,15 @@ def add_consent(
             raise InvalidRequest(
                 f"{to} is the item's originator or holder; consent is for a third party"
             )
-        consent_id = records.add_consent(
+        consent_id = journal.consent(
             connection,
+            registry.now(),
             item_id=item.id,
             originator=item.originator,
             recipient=to,
             granted_at=granted_at,
             expires_at=expires_at,
             reference=reference,
-            recorded_at=registry.now(),
         )
         return next(c for c in records.consents(connection, item.id) if c.id == consent_id)
 
@@ -489,11 +491,11 @@ def _record(
     item_id: int | None = None,
     person_id: int | None = None,
 ) -> int:
-    return decisions.record(
+    return journal.decision(
         connection,
         kind=kind,
         at=at,
-        decision=decision,
+        decided=decision,
         request=request,
         recorded_at=registry.now(),
         item_id=item_id,

@@ -20,6 +20,7 @@ from gsomia.crypto import keys as crypto_keys
 from gsomia.crypto.keys import KeyRecord, KeyRing, Purpose, Status
 from gsomia.crypto.signatures import canonical_json, sign_jws, verify_jws
 from gsomia.errors import Conflict, InvalidRequest, KeyStoreError, LabelAltered, UnknownSigner
+from gsomia.node import journal
 from gsomia.node.registry import Registry
 from gsomia.store import keys as key_store
 
@@ -67,7 +68,7 @@ def init_keys(registry: Registry, passphrase: bytes) -> list[KeyRecord]:
     records = _new_records(party, passphrase, registry.now())
     with registry.transaction() as connection:
         for record in records:
-            key_store.add_key(connection, record, "local")
+            journal.key(connection, record, "generated", record.created_at)
     return records
 
 
@@ -85,10 +86,11 @@ def rotate(registry: Registry, passphrase: bytes) -> tuple[list[KeyRecord], list
     records = _new_records(party, passphrase, now)
     retired = [record.kid for record in current if record is not None]
     with registry.transaction() as connection:
-        for kid in retired:
-            key_store.retire(connection, kid, now)
+        for record in current:
+            assert record is not None
+            journal.key(connection, record, "retired", now)
         for record in records:
-            key_store.add_key(connection, record, "local")
+            journal.key(connection, record, "generated", now)
     return records, retired
 
 
@@ -102,7 +104,7 @@ def destroy(registry: Registry, kid: str) -> KeyRecord:
             raise InvalidRequest(
                 f"key {kid} is {record.status}; only a retired key can be destroyed"
             )
-        key_store.destroy(connection, kid)
+        journal.key(connection, record, "destroyed", registry.now())
         return key_store.key(connection, kid)
 
 

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from gsomia.core.agreements import Agreement, Event, EventKind, Notice, Status
 from gsomia.errors import InvalidEvent
+from gsomia.node import journal
 from gsomia.node.registry import Registry
-from gsomia.store import documents
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,6 @@ def record_event(
     event = Event(agreement.id, kind, party, at, note)
     lifecycle = book.with_event(event).lifecycle(agreement.id)
     with registry.transaction() as connection:
-        documents.add_event(connection, event, source, registry.now())
+        journal.event(connection, event, source, registry.now())
     registry.changed()
     return Recorded(event, agreement, lifecycle.notice_at(at), lifecycle.status(at))

@@ -22,8 +22,8 @@ from gsomia.crypto.keys import KeyRing, Purpose
 from gsomia.crypto.sealing import Opened, Recipient, Sealed, open_sealed, seal, verify_label
 from gsomia.errors import InvalidRequest, KeyStoreError, OpenError, UnsafeContainer
 from gsomia.formats import stanag4774, ztdf
+from gsomia.node import journal
 from gsomia.node.registry import Registry
-from gsomia.store import decisions as decision_store
 
 
 def recipients(ring: KeyRing, parties: Sequence[str], wrap: Purpose) -> list[Recipient]:
@@ -95,11 +95,11 @@ def seal_file(
             if party == label.originator:
                 continue
             decision = decide_release(book, label, party, at)
-            decision_id = decision_store.record(
+            decision_id = journal.decision(
                 connection,
                 kind="seal",
                 at=at,
-                decision=decision,
+                decided=decision,
                 request={"file": source.name, "from": label.originator, "to": party},
                 recorded_at=registry.now(),
             )

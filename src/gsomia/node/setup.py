@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from gsomia.core.agreements import Agreement, AgreementBook
 from gsomia.core.markings import Scheme
 from gsomia.errors import Conflict, InvalidEvent
+from gsomia.node import journal
 from gsomia.node.registry import PARTY, TIME_ZONE, Registry, check_zone
 from gsomia.reference import (
     builtin_files,
@@ -42,15 +43,14 @@ def load_reference(registry: Registry) -> LoadReport:
     schemes = [parse_scheme(text, str(path)) for path, text in scheme_texts]
     by_party = {scheme.party: scheme for scheme in schemes}
     agreements = [parse_agreement(text, str(path), by_party) for path, text in agreement_texts]
+    now = registry.now()
     with registry.transaction() as connection:
         _check_against_events(connection, schemes, agreements)
         for (path, text), scheme in zip(scheme_texts, schemes, strict=True):
-            outcome = documents.save_document(connection, "schemes", scheme.party, text, path.name)
+            outcome = journal.document(connection, "schemes", scheme.party, text, path.name, now)
             report.count("schemes", outcome)
         for (path, text), agreement in zip(agreement_texts, agreements, strict=True):
-            outcome = documents.save_document(
-                connection, "agreements", agreement.id, text, path.name
-            )
+            outcome = journal.document(connection, "agreements", agreement.id, text, path.name, now)
             report.count("agreements", outcome)
     registry.changed()
     return report
@@ -65,9 +65,9 @@ def init(registry: Registry, party: str | None = None, time_zone: str | None = N
     report = load_reference(registry)
     with registry.transaction() as connection:
         if party is not None:
-            documents.set_setting(connection, PARTY, party)
+            journal.setting(connection, PARTY, party, registry.now())
         if time_zone is not None:
-            documents.set_setting(connection, TIME_ZONE, time_zone)
+            journal.setting(connection, TIME_ZONE, time_zone, registry.now())
     return report
 
 
@@ -79,7 +79,9 @@ def load_agreement_file(registry: Registry, path: Path) -> tuple[str, str]:
     others = [a for a in book.agreements.values() if a.id != agreement.id]
     with registry.transaction() as connection:
         _check_against_events(connection, book.schemes.values(), [*others, agreement])
-        outcome = documents.save_document(connection, "agreements", agreement.id, text, path.name)
+        outcome = journal.document(
+            connection, "agreements", agreement.id, text, path.name, registry.now()
+        )
     registry.changed()
     return agreement.id, outcome
 
@@ -124,6 +126,6 @@ def load_history(registry: Registry, name: str) -> tuple[str, int]:
     now = registry.now()
     with registry.transaction() as connection:
         for event in added:
-            documents.add_event(connection, event, f"history:{history_id}", now)
+            journal.event(connection, event, f"history:{history_id}", now)
     registry.changed()
     return history_id, len(added)
