@@ -27,6 +27,8 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/decisions.py
+	$(BIN)/python bench/sealing.py
+	$(BIN)/python bench/ledger.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -262,19 +262,28 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="gsomia-bench-", dir=base) as name:
         work = Path(name)
         setup(work, sizes)
-        print(f"files in {work.parent}; {args.rounds} rounds; medians\n")
+        print(
+            f"files in {work.parent}; {args.rounds} interleaved rounds; median speed, highest peak\n"
+        )
         print(
             f"{'size':>6}  {'operation':<22}{'MiB/s':>9}{'vs raw (file)':>15}{'peak RSS MiB':>14}{'growth MiB':>12}"
         )
         for size in sizes:
-            medians: dict[str, dict[str, float]] = {}
-            for operation in OPERATIONS:
-                run = run_child(operation, work, size, args.rounds)
-                medians[operation] = {
-                    "mib_s": SIZES[size] / (1 << 20) / run["seconds"],
-                    "peak": run["peak_mib"],
-                    "growth": run["peak_mib"] - run["baseline_mib"],
+            runs: dict[str, list[dict[str, float]]] = {operation: [] for operation in OPERATIONS}
+            # Rounds interleave the operations, so that drifts of the machine touch them alike.
+            for _ in range(args.rounds):
+                for operation in OPERATIONS:
+                    runs[operation].append(run_child(operation, work, size, 1))
+            medians: dict[str, dict[str, float]] = {
+                operation: {
+                    "mib_s": statistics.median(
+                        SIZES[size] / (1 << 20) / r["seconds"] for r in results
+                    ),
+                    "peak": max(r["peak_mib"] for r in results),
+                    "growth": max(r["peak_mib"] - r["baseline_mib"] for r in results),
                 }
+                for operation, results in runs.items()
+            }
             reference = medians["raw-file"]["mib_s"]
             for operation in OPERATIONS:
                 m = medians[operation]

@@ -102,20 +102,26 @@ def seal(
     tags: list[bytes] = []
     first_nonce = b""
     total = 0
+    plain = bytearray(segment_size)
     with ztdf.write_container(destination) as writer:
-        with writer.payload() as payload, _BackgroundWriter(payload) as background:
+        with (
+            writer.payload() as payload,
+            _BackgroundWriter(payload, segment_size + ztdf.GCM_TAG) as background,
+        ):
             while True:
-                chunk = _read_segment(source, segment_size)
-                if not chunk and segments:
+                length = _read_segment(source, plain)
+                if not length and segments:
                     break
                 nonce = os.urandom(ztdf.GCM_NONCE)
                 first_nonce = first_nonce or nonce
-                encrypted = cipher.encrypt(nonce, chunk, None)
-                background.write(nonce, encrypted)
-                tags.append(encrypted[-ztdf.GCM_TAG :])
-                segments.append(_segment(tags[-1], len(chunk), segment_size))
-                total += len(chunk)
-                if len(chunk) < segment_size:
+                out = background.buffer()
+                sealed = memoryview(out)[: length + ztdf.GCM_TAG]
+                cipher.encrypt_into(nonce, memoryview(plain)[:length], None, sealed)
+                tags.append(bytes(sealed[length:]))
+                background.write(out, nonce, sealed)
+                segments.append(_segment(tags[-1], length, segment_size))
+                total += length
+                if length < segment_size:
                     break
         policy = b64(canonical_json(_policy(attributes)))
         manifest = _manifest(key, segments, tags, policy, recipients, segment_size, mime_type)
@@ -125,20 +131,24 @@ def seal(
     return Sealed(total, len(segments), manifest)
 
 
-def _read_segment(source: IO[bytes], size: int) -> bytes:
-    """Up to `size` bytes: a short read from a pipe is not the end of the stream."""
-    data = source.read(size)
-    if len(data) == size or not data:
-        return data
-    parts = [data]
-    remaining = size - len(data)
-    while remaining:
-        more = source.read(remaining)
-        if not more:
+def _read_segment(source: IO[bytes], buffer: bytearray, size: int | None = None) -> int:
+    """Fill `buffer` (its first `size` bytes) as far as the stream allows: a short read from a
+    pipe is not the end of the stream."""
+    view = memoryview(buffer)
+    wanted = len(buffer) if size is None else size
+    readinto = getattr(source, "readinto", None)
+    filled = 0
+    while filled < wanted:
+        if readinto is not None:
+            count = readinto(view[filled:wanted])
+        else:
+            data = source.read(wanted - filled)
+            count = len(data)
+            view[filled : filled + count] = data
+        if not count:
             break
-        parts.append(more)
-        remaining -= len(more)
-    return b"".join(parts)
+        filled += count
+    return filled
 
 
 def _segment(tag: bytes, length: int, segment_size: int) -> dict[str, Any]:
@@ -349,10 +359,11 @@ def _decrypt_segments(
 ) -> int:
     """Verify and decrypt every segment in order; plaintext goes out only once verified."""
     tags = [_b64decode(s.hash, "segment hash") for s in manifest.encryption.integrity.segments]
+    largest = max((plain for plain, _ in sizes), default=0)
     if out is None:
-        return _decrypt_into(payload, None, AESGCM(key), tags, sizes)
-    with _BackgroundWriter(out) as background:
-        return _decrypt_into(payload, background, AESGCM(key), tags, sizes)
+        return _decrypt_into(payload, None, AESGCM(key), tags, sizes, largest)
+    with _BackgroundWriter(out, largest) as background:
+        return _decrypt_into(payload, background, AESGCM(key), tags, sizes, largest)
 
 
 def _decrypt_into(
@@ -361,25 +372,32 @@ def _decrypt_into(
     cipher: AESGCM,
     tags: list[bytes],
     sizes: list[tuple[int, int]],
+    largest: int,
 ) -> int:
+    encrypted = bytearray(largest + OVERHEAD)
+    scratch = bytearray(largest) if out is None else None
     total = 0
-    for index, (_, encrypted_size) in enumerate(sizes):
-        encrypted = payload.read(encrypted_size)
-        if len(encrypted) < encrypted_size:
+    for index, (plain_size, encrypted_size) in enumerate(sizes):
+        view = memoryview(encrypted)[:encrypted_size]
+        if _read_segment(payload, encrypted, encrypted_size) < encrypted_size:
             raise PayloadTruncated(f"segment {index} is cut short")
-        tag = encrypted[-ztdf.GCM_TAG :]
+        tag = bytes(view[-ztdf.GCM_TAG :])
         if not hmac.compare_digest(tag, tags[index]):
             if tag in tags:
                 raise SegmentsReordered(f"segment {index} holds segment {tags.index(tag)}'s data")
             raise PayloadAltered(f"segment {index} does not match its integrity hash")
-        view = memoryview(encrypted)  # slices without copying the segment
+        target = out.buffer() if out is not None else scratch
+        assert target is not None
+        plaintext = memoryview(target)[:plain_size]
         try:
-            plaintext = cipher.decrypt(view[: ztdf.GCM_NONCE], view[ztdf.GCM_NONCE :], None)
+            cipher.decrypt_into(view[: ztdf.GCM_NONCE], view[ztdf.GCM_NONCE :], None, plaintext)
         except InvalidTag:
+            if out is not None:
+                out.release(target)
             raise PayloadAltered(f"segment {index} was altered") from None
         if out is not None:
-            out.write(plaintext)
-        total += len(plaintext)
+            out.write(target, plaintext)
+        total += plain_size
     return total
 
 
@@ -402,12 +420,16 @@ def _staged(destination: Path | IO[bytes] | None) -> Iterator[IO[bytes] | None]:
 
 
 class _BackgroundWriter:
-    """Writes chunks on a second thread, so that ZIP checksums and file I/O overlap the
-    cipher. At most `depth` segments wait in the queue: memory stays bounded."""
+    """Writes segments on a second thread, so that ZIP checksums and file I/O overlap the
+    cipher. Segments live in a fixed pool of buffers, each back in the pool once written:
+    memory stays bounded and no segment is allocated anew."""
 
-    def __init__(self, sink: IO[bytes], depth: int = 3) -> None:
+    def __init__(self, sink: IO[bytes], buffer_size: int, buffers: int = 4) -> None:
         self._sink = sink
-        self._queue: queue.Queue[tuple[bytes, ...] | None] = queue.Queue(maxsize=depth)
+        self._buffer_size = buffer_size
+        self._unallocated = buffers
+        self._free: queue.Queue[bytearray] = queue.Queue()
+        self._queue: queue.Queue[tuple[bytearray, tuple[Any, ...]] | None] = queue.Queue()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -415,20 +437,32 @@ class _BackgroundWriter:
         self._thread.start()
         return self
 
-    def write(self, *chunks: bytes) -> None:
+    def buffer(self) -> bytearray:
+        """A free buffer, waiting for the writer to finish with one if none is free."""
         if self._error is not None:
             raise self._error
-        self._queue.put(chunks)
+        if self._unallocated and self._free.empty():
+            self._unallocated -= 1  # allocated on demand: a small item needs one buffer
+            return bytearray(self._buffer_size)
+        return self._free.get()
+
+    def release(self, buffer: bytearray) -> None:
+        self._free.put(buffer)
+
+    def write(self, buffer: bytearray, *chunks: Any) -> None:
+        """Write `chunks` (views into `buffer` or small bytes), then free `buffer`."""
+        self._queue.put((buffer, chunks))
 
     def _run(self) -> None:
-        while (chunks := self._queue.get()) is not None:
-            if self._error is not None:
-                continue
-            try:
-                for chunk in chunks:
-                    self._sink.write(chunk)
-            except BaseException as exc:  # handed to the producing thread
-                self._error = exc
+        while (task := self._queue.get()) is not None:
+            buffer, chunks = task
+            if self._error is None:
+                try:
+                    for chunk in chunks:
+                        self._sink.write(chunk)
+                except BaseException as exc:  # handed to the producing thread
+                    self._error = exc
+            self._free.put(buffer)
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
         self._queue.put(None)
