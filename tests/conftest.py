@@ -140,10 +140,11 @@ def registry(db_url: str) -> Iterator[Registry]:
     opened.close()
 
 
-SCHEMA_PATH = (
-    Path(__file__).resolve().parents[2]
-    / "shared/vectors/opentdf-spec-4.3.0/schema/OpenTDF/json-schema/schema.json"
+VECTORS = Path(
+    os.environ.get("GSOMIA_VECTORS", Path(__file__).resolve().parents[2] / "shared/vectors")
 )
+"""The public test vectors beside the project (../shared/vectors), or GSOMIA_VECTORS."""
+SCHEMA_PATH = VECTORS / "opentdf-spec-4.3.0/schema/OpenTDF/json-schema/schema.json"
 
 
 def manifest_validators() -> tuple[

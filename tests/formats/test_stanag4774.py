@@ -1,15 +1,15 @@
 """The Label as a STANAG 4774 confidentiality label, and the ADatP-4774 vectors read."""
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from gsomia.core.labels import Label
 from gsomia.errors import LabelAltered
 from gsomia.formats import stanag4774
+from tests.conftest import VECTORS as SHARED_VECTORS
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared/vectors/stanag4774-spiffing"
+VECTORS = SHARED_VECTORS / "stanag4774-spiffing"
 
 
 def test_a_received_label_round_trips_with_originator_and_holder_marking(book):

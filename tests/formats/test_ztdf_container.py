@@ -156,3 +156,10 @@ def test_a_failed_seal_leaves_nothing_on_disk(tmp_path, rings):
             segment_size=64,
         )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_truncated_archive_is_refused(tmp_path, rings):
+    path = sealed(tmp_path, rings, b"content" * 1000)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 200])  # the central directory is cut off
+    refused(path, rings, "not a ZTDF archive")

@@ -27,6 +27,18 @@ def test_the_demo_reports_the_november_2019_answers(tmp_path: Path):
     assert "State: in_force; ordinary annual renewal resumes" in report
 
 
+def test_the_demo_seals_the_exchange_and_shows_the_ledger_catching_a_forgery(tmp_path: Path):
+    buffer = StringIO()
+    run_demo(Console(file=buffer, width=140, color_system=None, soft_wrap=True), tmp_path)
+    report = buffer.getvalue()
+    assert "A copy whose label was edited on the way is refused: the label was changed" in report
+    assert "who reads: “Hwasong-12 launched" in report
+    assert "KOR: " in report and "verify: intact" in report
+    assert "(Korea's 2019 notice) is in Korea's signed log" in report
+    assert "the history diverging at entry" in report
+    assert not list(tmp_path.glob("*.txt"))  # no plaintext left behind
+
+
 def test_the_demo_leaves_two_registries_with_every_decision_recorded(tmp_path: Path):
     run_demo(Console(file=StringIO(), width=140), tmp_path)
     for party in ("kor", "jpn"):

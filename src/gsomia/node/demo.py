@@ -9,7 +9,11 @@ agreements allow — including the question of November 2019: what stops at midn
 
 from __future__ import annotations
 
+import json
+import shutil
+import sqlite3
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,15 +24,22 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.rule import Rule
 from rich.table import Table
+from sqlalchemy import create_engine, select, update
 
 from gsomia.core.agreements import Event, EventKind, Lifecycle
 from gsomia.core.calendar import parse_instant
 from gsomia.core.policy import Decision
-from gsomia.node import items, lifecycle, setup, whatif
+from gsomia.errors import OpenError
+from gsomia.formats import ztdf
+from gsomia.ledger import log
+from gsomia.ledger.checkpoint import VerifierKey
+from gsomia.node import content, items, keys, lifecycle, sealing, setup, whatif
+from gsomia.node import ledger as node_ledger
 from gsomia.node.registry import Registry
 from gsomia.reference import history_path, parse_history, read_text
 from gsomia.store import decisions as decision_store
 from gsomia.store import registry as records
+from gsomia.store import tables
 
 GSOMIA = "KOR-JPN-GSOMIA-2016"
 TISA = "KOR-JPN-USA-TISA-2014"
@@ -155,8 +166,9 @@ def _day(at: datetime) -> str:
 
 
 class Demo:
-    def __init__(self, out: Console, kor: Registry, jpn: Registry) -> None:
+    def __init__(self, out: Console, kor: Registry, jpn: Registry, directory: Path) -> None:
         self.out = out
+        self.directory = directory
         self.nodes = {"KOR": kor, "JPN": jpn}
         self.timeline: list[tuple[datetime, str]] = []
         path = history_path("kor-jpn-2019")
@@ -194,12 +206,14 @@ class Demo:
         self.exchanges("2016–2017: exchanges after North Korea's launches", EXCHANGES[:8])
         self.grade_one()
         self.access_checks()
+        self.sealed_exchange()
         self.exchanges("2019: exchanges continue", EXCHANGES[8:9])
         self.notice()
         self.midnight_question()
         self.suspension()
         self.exchanges("2022: exchanges under the suspended notice", EXCHANGES[9:])
         self.withdrawal()
+        self.ledger()
         self.summary()
 
     def agreements(self) -> None:
@@ -387,6 +401,101 @@ class Demo:
             )
             self.reasons(outcome.decision)
 
+    def sealed_exchange(self) -> None:
+        self.section("Content travels only sealed (OpenTDF/ZTDF, label bound by signature)")
+        kor, jpn = self.nodes["KOR"], self.nodes["JPN"]
+        for node in (kor, jpn):
+            keys.init_keys(node, PASSPHRASE)
+        keys.import_public(jpn, json.dumps(keys.export_public(kor, PASSPHRASE)), trust=True)
+        keys.import_public(kor, json.dumps(keys.export_public(jpn, PASSPHRASE)), trust=True)
+        self.rings = {party: keys.keyring(node, PASSPHRASE) for party, node in self.nodes.items()}
+        self.say("Each node made its keys (Ed25519, RSA-2048, EC P-256) and imported the other's.")
+        at = self.at("2017-09-15")
+        report = self.directory / "hwasong-12-over-hokkaido.txt"
+        report.write_text(SEALED_REPORT, encoding="utf-8")
+        item = items.register_item(
+            kor,
+            title="Hwasong-12 over Hokkaido: tracking report",
+            marking="군사Ⅱ급비밀",
+            topic="nk-missile",
+            at=at,
+            file=report,
+            ring=self.rings["KOR"],
+        )
+        report.unlink()
+        released = items.release_item(kor, item.reference, "JPN", at, self.rings["KOR"])
+        with kor.transaction() as connection:
+            copy_digest = records.releases(connection, item.id)[-1].sealed_sha256
+        assert copy_digest is not None
+        copy = content.path_of(kor, copy_digest)
+        view = sealing.inspect_file(jpn, self.rings["JPN"], copy)
+        self.say(
+            f"Korea registers {item.reference} with its content, stored only sealed, and releases "
+            f"it to Japan: {self.verdict(released.decision)}. The copy is sealed again for Japan "
+            f"alone ({view['recipients'][0]['kid']}), labelled {view['label']['marking']} from "
+            f"{view['label']['originator']} for holder {view['label']['holder']}, and signed by "
+            f"Korea ({view['integrity']['label']})."
+        )
+        tampered = self.directory / "tampered.tdf"
+        _retitle(copy, tampered)
+        try:
+            items.receive_sealed(jpn, self.rings["JPN"], tampered, at=at)
+        except OpenError as refused:
+            self.say(
+                f"A copy whose label was edited on the way is refused: [red]{refused.message}[/]"
+            )
+        tampered.unlink()
+        received = items.receive_sealed(jpn, self.rings["JPN"], copy, at=at)
+        assert received.item_id is not None
+        with jpn.transaction() as connection:
+            kept = records.item(connection, received.item_id)
+        opened = self.directory / "opened.txt"
+        access = items.open_item(jpn, self.rings["JPN"], kept.reference, self.analyst, at, opened)
+        first_line = opened.read_text(encoding="utf-8").splitlines()[0]
+        opened.unlink()
+        self.say(
+            f"Japan verifies the genuine copy and registers it as {kept.reference} "
+            f"({kept.holder_marking}); {self.verdict(access.decision)} for its cleared analyst, "
+            f"who reads: “{first_line}”"
+        )
+
+    def ledger(self) -> None:
+        self.section("Every decision above is in a tamper-evident ledger")
+        kor, jpn = self.nodes["KOR"], self.nodes["JPN"]
+        for party, node in self.nodes.items():
+            head = node_ledger.head(node, self.rings[party], sign=True)
+            report = node_ledger.verify(node, self.rings[party])
+            self.say(
+                f"{party}: {head.size} entries, checkpoint signed as {node_ledger.origin(party)}; "
+                f"verify: {'[green]intact[/]' if report.ok else '[red]damaged[/]'}"
+            )
+        with kor.transaction() as connection:
+            size = log.size(connection)
+            notice = next(
+                p for p in range(size) if log.entry(connection, p).kind == "lifecycle_event"
+            )
+        bundle = node_ledger.prove(kor, notice)
+        partner_keys = [VerifierKey.from_vkey(node_ledger.vkey(kor, self.rings["KOR"]))]
+        checked = node_ledger.check(bundle, partner_keys)
+        self.say(
+            f"Japan, holding Korea's verifier key, checks that entry {checked['entry']} (Korea's "
+            f"2019 notice) is in Korea's signed log of {checked['tree_size']} entries: verified."
+        )
+        forged = self.directory / "kor-forged.db"
+        _copy_database(self.directory / "kor.db", forged)
+        _backdate(forged, notice)
+        forgery = Registry.open(f"sqlite:///{forged}")
+        try:
+            report = node_ledger.verify(forgery, self.rings["KOR"])
+        finally:
+            forgery.close()
+        self.say(
+            f"Someone with access to Korea's database rewrites that entry's date in a copy of it: "
+            f"verify finds [red]{len(report.problems)} problem(s)[/], the history diverging at "
+            f"entry {report.first_divergence}."
+        )
+        del jpn
+
     def record(self, kind: EventKind) -> Event:
         event = next(e for e in self.history if e.kind is kind)
         recorded = None
@@ -566,6 +675,53 @@ class Demo:
         )
 
 
+SEALED_REPORT = """Hwasong-12 launched 06:57 KST from Sunan, overflew Hokkaido, impact 2,200 km east.
+Apogee about 770 km; flight time 17 minutes; tracked by ground radar and Aegis destroyers.
+(Illustrative content sealed by the demo.)
+"""
+PASSPHRASE = b"demo passphrase: never use it for real keys"
+
+
+def _retitle(sealed: Path, tampered: Path) -> None:
+    """A copy of a sealed file whose label says another topic: what a forger would try."""
+    with zipfile.ZipFile(sealed) as archive:
+        manifest = json.loads(archive.read(ztdf.MANIFEST))
+        payload = archive.read(ztdf.PAYLOAD)
+    manifest["assertions"][0]["statement"]["value"]["Topic"] = "logistics"
+    with zipfile.ZipFile(tampered, "w") as archive:
+        archive.writestr(ztdf.PAYLOAD, payload)
+        archive.writestr(ztdf.MANIFEST, json.dumps(manifest))
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite registry, its write-ahead log included."""
+    with sqlite3.connect(source) as original, sqlite3.connect(target) as copy:
+        original.backup(copy)
+    original.close()
+    copy.close()
+
+
+def _backdate(database: Path, position: int) -> None:
+    """Rewrite one ledger entry's date in place, as someone editing the database would."""
+    engine = create_engine(f"sqlite:///{database}")
+    entries = tables.ledger_entries
+    with engine.begin() as connection:
+        body = json.loads(
+            connection.execute(
+                select(entries.c.body).where(entries.c.position == position)
+            ).scalar_one()
+        )
+        body["at"] = "2019-08-26T00:00:00+09:00"
+        connection.execute(
+            update(entries)
+            .where(entries.c.position == position)
+            .values(
+                body=json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            )
+        )
+    engine.dispose()
+
+
 def _last_day(exclusive_end: datetime) -> str:
     """The last whole day before an exclusive deadline, as people say it."""
     local = exclusive_end.astimezone(SEOUL)
@@ -576,8 +732,10 @@ def _last_day(exclusive_end: datetime) -> str:
 def _directory(keep: Path | None) -> Iterator[Path]:
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
-        for name in ("kor.db", "jpn.db"):
+        for name in ("kor.db", "jpn.db", "kor-forged.db"):
             (keep / name).unlink(missing_ok=True)
+        for name in ("kor.content", "jpn.content"):
+            shutil.rmtree(keep / name, ignore_errors=True)
         yield keep
         return
     with tempfile.TemporaryDirectory(prefix="gsomia-demo-") as name:
@@ -599,7 +757,7 @@ def run_demo(out: Console, keep: Path | None = None) -> None:
                 "Exchanges fall on the days after real North Korean launches; their contents are "
                 "illustrative (the public record gives only their number: 29 from 2016 to Aug 2019)."
             )
-            Demo(out, kor, jpn).run()
+            Demo(out, kor, jpn, directory).run()
         finally:
             kor.close()
             jpn.close()
