@@ -30,14 +30,7 @@ import cedarpy
 from gsomia.core.agreements import AgreementBook, Kind
 from gsomia.core.labels import Label
 from gsomia.core.policy import Reader, decide_access, decide_release
-from gsomia.reference import (
-    builtin_files,
-    history_path,
-    parse_agreement,
-    parse_history,
-    parse_scheme,
-    read_text,
-)
+from gsomia.reference import builtin_book
 
 PARTIES = ["KOR", "JPN", "USA", "NATO"]
 ORIGINATORS = ["KOR", "JPN", "USA"]
@@ -62,17 +55,6 @@ when {
   principal.need_to_know.contains(resource.topic)
 };
 """
-
-
-def load_book() -> AgreementBook:
-    schemes = [parse_scheme(read_text(p), str(p)) for p in builtin_files("schemes")]
-    by_party = {s.party: s for s in schemes}
-    agreements = [
-        parse_agreement(read_text(p), str(p), by_party) for p in builtin_files("agreements")
-    ]
-    path = history_path("kor-jpn-2019")
-    _, events = parse_history(read_text(path), str(path), {a.id: a for a in agreements})
-    return AgreementBook(schemes, agreements, events)
 
 
 def epoch(at: datetime) -> int:
@@ -236,7 +218,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
 
-    book = load_book()
+    book = builtin_book("kor-jpn-2019")
     workload = build_workload(book, args.requests)
     policies = cedarpy.PolicySet.from_str(POLICIES) if hasattr(cedarpy, "PolicySet") else POLICIES
     entities = (

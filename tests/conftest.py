@@ -24,16 +24,9 @@ from gsomia.core.agreements import Agreement, AgreementBook, Event
 from gsomia.core.calendar import parse_instant
 from gsomia.core.markings import Scheme
 from gsomia.node.registry import Registry
-from gsomia.reference import (
-    builtin_files,
-    history_path,
-    parse_agreement,
-    parse_history,
-    parse_scheme,
-    read_text,
-)
+from gsomia.reference import builtin_book
 
-pytest_plugins = ["tests.keyrings"]
+pytest_plugins = ["tests.keyrings", "tests.cli_runner"]
 
 SEOUL = ZoneInfo("Asia/Seoul")
 POSTGRES = os.environ.get("GSOMIA_TEST_POSTGRES_URL")
@@ -44,18 +37,19 @@ def kst(text_: str) -> datetime:
     return parse_instant(text_, SEOUL)
 
 
+BUILTIN = builtin_book("kor-jpn-2019")
+
+
 def builtin_schemes() -> list[Scheme]:
-    return [parse_scheme(read_text(p), str(p)) for p in builtin_files("schemes")]
+    return list(BUILTIN.schemes.values())
 
 
 def builtin_agreements() -> list[Agreement]:
-    schemes = {s.party: s for s in builtin_schemes()}
-    return [parse_agreement(read_text(p), str(p), schemes) for p in builtin_files("agreements")]
+    return list(BUILTIN.agreements.values())
 
 
 def history_2019() -> list[Event]:
-    path = history_path("kor-jpn-2019")
-    return parse_history(read_text(path), str(path), {a.id: a for a in builtin_agreements()})[1]
+    return list(BUILTIN.lifecycle("KOR-JPN-GSOMIA-2016").events)
 
 
 @pytest.fixture(scope="session")
@@ -86,23 +80,23 @@ def book_notice_stood(schemes: list[Scheme], agreements: list[Agreement]) -> Agr
     return AgreementBook(schemes, agreements, history_2019()[:1])
 
 
-def _postgres_database(worker: str) -> str:
-    assert POSTGRES is not None
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    name = f"gsomia_test_{worker}"
-    with admin.connect() as connection:
-        exists = connection.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-        ).scalar()
-        if not exists:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="session")
-def postgres_url(worker_id: str) -> str | None:
-    return _postgres_database(worker_id) if POSTGRES else None
+def postgres_url(worker_id: str, testrun_uid: str) -> Iterator[str | None]:
+    """A database of this run's own for each xdist worker, dropped at the end, so that runs
+    side by side (a developer's and CI's) never touch each other's tables."""
+    if not POSTGRES:
+        yield None
+        return
+    name = f"gsomia_test_{testrun_uid[:10]}_{worker_id}"
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 BACKENDS = [

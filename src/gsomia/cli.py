@@ -783,13 +783,7 @@ def item_release(
 ) -> None:
     """Release an item this party originated to a partner, if the agreements allow (Rule 2);
     sealed content is sealed again for the recipient, re-marked per the agreement."""
-    with _registry() as registry:
-        with registry.transaction() as connection:
-            originator = records.item(connection, item).originator
-        instant = registry.instant(at, originator, to.upper())
-        ring = node_keys.keyring(registry, _passphrase())
-        outcome = item_cases.release_item(registry, item, to, instant, ring, Purpose(wrap.value))
-    _finish_action(outcome, {"release_id": outcome.release_id}, as_json)
+    _hand_over(item_cases.release_item, item, to, at, wrap, as_json)
 
 
 @item_app.command("transfer")
@@ -801,12 +795,23 @@ def item_transfer(
     as_json: JsonFlag = False,
 ) -> None:
     """Pass a received item on to a third party; needs the originator's written consent (Art 5)."""
+    _hand_over(item_cases.transfer_item, item, to, at, wrap, as_json)
+
+
+def _hand_over(
+    act: Callable[..., item_cases.Outcome],
+    item: str,
+    to: str,
+    at: str,
+    wrap: Wrapping,
+    as_json: bool,
+) -> None:
     with _registry() as registry:
         with registry.transaction() as connection:
             holder = records.item(connection, item).holder
         instant = registry.instant(at, holder, to.upper())
         ring = node_keys.keyring(registry, _passphrase())
-        outcome = item_cases.transfer_item(registry, item, to, instant, ring, Purpose(wrap.value))
+        outcome = act(registry, item, to, instant, ring, Purpose(wrap.value))
     _finish_action(outcome, {"release_id": outcome.release_id}, as_json)
 
 
@@ -1130,7 +1135,7 @@ def seal_command(
         party = registry.own_party(None)
         ring = node_keys.keyring(registry, _required_passphrase())
         instant = registry.instant(at, party) if at else registry.now()
-        label = whatif.label_for(registry, party, marking, topic, rel_to, purpose)
+        label = registry.label(party, marking, topic, releasable_to=rel_to, purpose=purpose)
         outcome = sealing.seal_file(
             registry, ring, file, output, to=to, label=label, at=instant, wrap=Purpose(wrap.value)
         )

@@ -98,14 +98,15 @@ def register_item(
 ) -> ItemRecord:
     """Register an item the node's party originated (Rule 1: originator, marking, topic,
     purpose); its content, if given, is stored only sealed, to the node's own party."""
-    party = registry.own_party(originator)
-    level = registry.book().scheme(party).read(marking)
-    releasable = (
-        frozenset(registry.known_party(p) for p in releasable_to) | {party}
-        if releasable_to is not None
-        else None
+    label = registry.label(
+        registry.own_party(originator),
+        marking,
+        topic,
+        releasable_to=releasable_to,
+        purpose=purpose,
+        caveats=caveats,
     )
-    label = Label(party, level, check_topic(topic), purpose, releasable, tuple(caveats))
+    party, level = label.originator, label.level
     sealed = _seal_own(registry, ring, file, label) if file is not None else (None, None)
     with registry.transaction() as connection:
         item_id = journal.item(
@@ -171,13 +172,7 @@ def receive_item(
     origin = registry.known_party(originator)
     if origin == receiver:
         raise InvalidRequest(f"{receiver} is this registry's own party; use gsomia item register")
-    level = registry.book().scheme(origin).read(marking)
-    releasable = (
-        frozenset(registry.known_party(p) for p in releasable_to)
-        if releasable_to is not None
-        else None
-    )
-    label = Label(origin, level, check_topic(topic), purpose, releasable)
+    label = registry.label(origin, marking, topic, releasable_to=releasable_to, purpose=purpose)
     from_party = registry.known_party(sender) if sender else origin
     return _receive(registry, label, from_party, at, title, originator_reference, reference, None)
 

@@ -6,7 +6,7 @@ never does) and turns stored documents and events into the core's `AgreementBook
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine
 
 from gsomia.core.agreements import AgreementBook
 from gsomia.core.calendar import parse_instant
+from gsomia.core.labels import Label, check_topic
 from gsomia.errors import InvalidRequest
 from gsomia.reference import parse_agreement, parse_scheme
 from gsomia.store import database, documents
@@ -95,6 +96,27 @@ class Registry:
         code = party.strip().upper()
         self.book().scheme(code)
         return code
+
+    def label(
+        self,
+        originator: str,
+        marking: str,
+        topic: str,
+        *,
+        releasable_to: Iterable[str] | None = None,
+        purpose: str = "",
+        caveats: Iterable[str] = (),
+    ) -> Label:
+        """The label of an originator's item from a user's words: the marking read in the
+        originator's scheme, releasability (if given) always including the originator."""
+        party = self.known_party(originator)
+        level = self.book().scheme(party).read(marking)
+        releasable = (
+            frozenset(self.known_party(p) for p in releasable_to) | {party}
+            if releasable_to is not None
+            else None
+        )
+        return Label(party, level, check_topic(topic), purpose, releasable, tuple(caveats))
 
     @property
     def time_zone(self) -> ZoneInfo:

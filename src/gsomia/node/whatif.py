@@ -18,30 +18,10 @@ GENERAL_TOPIC = "general"
 """The topic of a question that names none: valid, and outside every topic-scoped arrangement."""
 
 
-def label_for(
-    registry: Registry,
-    originator: str,
-    marking: str,
-    topic: str,
-    releasable_to: Iterable[str] | None = None,
-    purpose: str = "",
-) -> Label:
-    """The label of an originator's own item, with the marking read in its scheme."""
-    book = registry.book()
-    party = registry.known_party(originator)
-    level = book.scheme(party).read(marking)
-    releasable = (
-        frozenset(registry.known_party(p) for p in releasable_to) | {party}
-        if releasable_to is not None
-        else None
-    )
-    return Label(party, level, topic, purpose, releasable)
-
-
 def release(
     registry: Registry, sender: str, recipient: str, marking: str, topic: str, at: datetime
 ) -> Decision:
-    label = label_for(registry, sender, marking, topic)
+    label = registry.label(sender, marking, topic)
     return decide_release(registry.book(), label, registry.known_party(recipient), at)
 
 
@@ -64,7 +44,7 @@ def access(
     """
     book = registry.book()
     party = registry.known_party(reader_party)
-    label = label_for(registry, originator, marking, topic)
+    label = registry.label(originator, marking, topic)
     holder = registry.known_party(held_by) if held_by else party
     if holder != label.originator:
         label = Label(label.originator, label.level, topic, holder=holder)
@@ -80,5 +60,5 @@ def access(
 def legal_routes(
     registry: Registry, sender: str, recipient: str, marking: str, topic: str, at: datetime
 ) -> list[Route]:
-    label = label_for(registry, sender, marking, topic)
+    label = registry.label(sender, marking, topic)
     return routes(registry.book(), label, registry.known_party(recipient), at)

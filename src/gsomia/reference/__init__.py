@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from gsomia.core import calendar
 from gsomia.core.agreements import (
     Agreement,
+    AgreementBook,
     Articles,
     Equivalence,
     Event,
@@ -280,6 +281,23 @@ def parse_history(
 def builtin_files(kind: Literal["schemes", "agreements"]) -> list[Path]:
     """The YAML files shipped in the package for `kind`, in name order."""
     return sorted((HERE / kind).glob("*.yaml"))
+
+
+def builtin_book(*histories: str) -> AgreementBook:
+    """The built-in schemes and agreements, with the named histories' events recorded."""
+    schemes = [parse_scheme(read_text(path), str(path)) for path in builtin_files("schemes")]
+    by_party = {scheme.party: scheme for scheme in schemes}
+    agreements = [
+        parse_agreement(read_text(path), str(path), by_party)
+        for path in builtin_files("agreements")
+    ]
+    by_id = {agreement.id: agreement for agreement in agreements}
+    events = [
+        event
+        for name in histories
+        for event in parse_history(read_text(history_path(name)), name, by_id)[1]
+    ]
+    return AgreementBook(schemes, agreements, events)
 
 
 def history_path(name: str) -> Path:

@@ -1,4 +1,4 @@
-"""Running the CLI in-process, exactly as the `gsomia` script does."""
+"""Running the CLI in-process, exactly as the `gsomia` script does (a plugin of tests/conftest.py)."""
 
 from __future__ import annotations
 
