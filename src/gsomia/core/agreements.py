@@ -146,10 +146,6 @@ class Agreement:
     def in_scope(self, topic: str) -> bool:
         return self.topics is None or topic in self.topics
 
-    def other_party(self, party: str) -> str:
-        others = [p for p in self.parties if p != party]
-        return others[0]
-
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -453,9 +449,6 @@ class AgreementBook:
     def hubs_joining(self, a: str, b: str) -> list[Agreement]:
         """Hub arrangements to which both parties belong, neither being the hub."""
         return [h for h in self._hubs if a in h.parties and b in h.parties and h.hub not in (a, b)]
-
-    def hubs(self) -> Sequence[Agreement]:
-        return self._hubs
 
     def with_event(self, event: Event) -> AgreementBook:
         """A copy with `event` added to its agreement's history (validated)."""

@@ -81,3 +81,18 @@ class Label:
             holder=receiver,
             holder_level=receiver_level,
         )
+
+    def handed_over(self, recipient: str, recipient_level: Level) -> Label:
+        """The label of the copy `recipient` holds after a release or an onward transfer.
+
+        Back to its originator, an item carries its own label again. To a third party it goes
+        only with the originator's consent (Art 5), which admits that party; the copy is then
+        re-marked as any received copy (Art 4).
+        """
+        if recipient == self.originator:
+            return replace(self, holder=None, holder_level=None)
+        if self.holder is not None and self.releasable_to is not None:
+            return replace(self, releasable_to=self.releasable_to | {recipient}).received_by(
+                recipient, recipient_level
+            )
+        return self.received_by(recipient, recipient_level)

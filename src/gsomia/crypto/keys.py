@@ -32,7 +32,6 @@ class Purpose(StrEnum):
 
 
 ALGORITHMS = {Purpose.SIGN: "Ed25519", Purpose.WRAPPED: "RSA-2048", Purpose.EC_WRAPPED: "EC-P256"}
-WRAPPING = (Purpose.WRAPPED, Purpose.EC_WRAPPED)
 
 
 class Status(StrEnum):

@@ -288,14 +288,14 @@ class Demo:
             need_to_know=[],
             position="Lieutenant General",
         ).id
-        self.kor_analyst = items.add_person(
+        items.add_person(
             self.nodes["KOR"],
             name="Kim Min-jun",
             party=None,
             clearance="군사Ⅱ급비밀",
             need_to_know=["nk-missile"],
             position="analyst, Defense Intelligence Agency",
-        ).id
+        )
         table = Table()
         for column in ("registry", "person", "position", "clearance", "need-to-know"):
             table.add_column(column)

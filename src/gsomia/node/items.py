@@ -344,16 +344,6 @@ def _check_recipient_keys(item: ItemRecord, ring: KeyRing | None, to: str, wrap:
         sealing.recipients(_require_ring(ring, "the item has sealed content"), [to], wrap)
 
 
-def _recipient_label(label: Label, recipient: str, decision: Decision) -> Label:
-    """The label of the recipient's copy: re-marked with its equivalent level (Art 4)."""
-    if recipient == label.originator:
-        return replace(label, holder=None, holder_level=None)
-    assert decision.recipient_level is not None
-    widened = replace(label, releasable_to=(label.releasable_to or frozenset()) | {recipient})
-    base = widened if label.holder is not None else label
-    return base.received_by(recipient, decision.recipient_level)
-
-
 def _hand_over(
     registry: Registry,
     kind: str,
@@ -375,7 +365,7 @@ def _hand_over(
             keys,
             content.path_of(registry, item.sealed_sha256),
             staged,
-            _recipient_label(label, recipient, decision),
+            label.handed_over(recipient, decision.recipient_level or label.level),
             [recipient],
             wrap,
             registry.now(),
