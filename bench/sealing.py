@@ -37,6 +37,12 @@ SIZES = {"1MiB": 1 << 20, "64MiB": 64 << 20, "1GiB": 1 << 30}
 SEGMENT = 2 * 1024 * 1024
 PASSPHRASE = b"benchmark passphrase"
 OPERATIONS = ["raw-memory", "raw-file", "seal", "open", "age-encrypt", "age-decrypt"]
+DONE_WITH = {
+    "raw-file": ("raw",),
+    "open": ("opened", "tdf"),
+    "age-decrypt": ("unaged", "age"),
+}
+"""Outputs removed once no later operation reads them, so that memory stays free for the next."""
 LABELS = {
     "raw-memory": "raw AES-GCM (memory)",
     "raw-file": "raw AES-GCM (file)",
@@ -274,6 +280,8 @@ def main() -> None:
             for _ in range(args.rounds):
                 for operation in OPERATIONS:
                     runs[operation].append(run_child(operation, work, size, 1))
+                    for suffix in DONE_WITH.get(operation, ()):
+                        (work / f"{size}.{suffix}").unlink(missing_ok=True)
             medians: dict[str, dict[str, float]] = {
                 operation: {
                     "mib_s": statistics.median(
