@@ -25,13 +25,16 @@ from gsomia import __version__
 from gsomia.core.agreements import EventKind
 from gsomia.crypto.keys import Purpose
 from gsomia.errors import GsomiaError, InvalidRequest, KeyStoreError
+from gsomia.ledger.checkpoint import VerifierKey
 from gsomia.node import items as item_cases
 from gsomia.node import keys as node_keys
 from gsomia.node import ledger as node_ledger
 from gsomia.node import lifecycle, sealing, setup, views, whatif
+from gsomia.node.demo import run_demo
 from gsomia.node.registry import Registry
 from gsomia.node.whatif import GENERAL_TOPIC
-from gsomia.store import database
+from gsomia.reference import builtin_histories
+from gsomia.store import database, documents
 from gsomia.store import decisions as decision_store
 from gsomia.store import registry as records
 
@@ -229,8 +232,6 @@ def demo(
     ] = None,
 ) -> None:
     """Replay the Korea–Japan GSOMIA, 2016–2023, and report what the rules said."""
-    from gsomia.node.demo import run_demo
-
     # Piped output (a log, a CI job) gets a width at which the report's tables stay readable.
     run_demo(out if out.is_terminal else Console(highlight=False, width=120, soft_wrap=True), keep)
 
@@ -352,8 +353,6 @@ def agreement_status(agreement_id: str, at: At, as_json: JsonFlag = False) -> No
 @agreement_app.command("events")
 def agreement_events(agreement_id: str, as_json: JsonFlag = False) -> None:
     """The recorded lifecycle events of an agreement."""
-    from gsomia.store import documents
-
     with _registry() as registry:
         agreement = registry.book().agreement(agreement_id)
         with registry.transaction() as connection:
@@ -429,8 +428,6 @@ agreement_app.command("withdraw-notice")(
 @history_app.command("list")
 def history_list(as_json: JsonFlag = False) -> None:
     """The built-in histories."""
-    from gsomia.reference import builtin_histories
-
     names = builtin_histories()
     if as_json:
         _json(names)
@@ -1257,8 +1254,6 @@ def ledger_check(
     as_json: JsonFlag = False,
 ) -> None:
     """Check a proof bundle offline, as a partner does: signature, leaf and audit path."""
-    from gsomia.ledger.checkpoint import VerifierKey
-
     try:
         bundle = json.loads(proof.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

@@ -16,7 +16,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from gsomia.errors import KeyStoreError
+from gsomia.errors import KeyStoreError, KeyUnavailable
 
 PrivateKey = ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 PublicKey = ed25519.Ed25519PublicKey | rsa.RSAPublicKey | ec.EllipticCurvePublicKey
@@ -157,8 +157,6 @@ class KeyRing:
 
     def private(self, kid: str) -> PrivateKey:
         """Our private key `kid`, for opening; `KeyUnavailable` says why it cannot serve."""
-        from gsomia.errors import KeyUnavailable
-
         record = self._records.get(kid)
         if record is None or record.party != self.party:
             raise KeyUnavailable(f"key {kid} is not one of this node's keys")

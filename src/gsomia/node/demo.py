@@ -461,7 +461,7 @@ class Demo:
 
     def ledger(self) -> None:
         self.section("Every decision above is in a tamper-evident ledger")
-        kor, jpn = self.nodes["KOR"], self.nodes["JPN"]
+        kor = self.nodes["KOR"]
         for party, node in self.nodes.items():
             head = node_ledger.head(node, self.rings[party], sign=True)
             report = node_ledger.verify(node, self.rings[party])
@@ -494,7 +494,6 @@ class Demo:
             f"verify finds [red]{len(report.problems)} problem(s)[/], the history diverging at "
             f"entry {report.first_divergence}."
         )
-        del jpn
 
     def record(self, kind: EventKind) -> Event:
         event = next(e for e in self.history if e.kind is kind)

@@ -28,6 +28,7 @@ class Registry:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._book: AgreementBook | None = None
+        self._settings: dict[str, str] | None = None
 
     @classmethod
     def open(cls, url: str) -> Registry:
@@ -53,8 +54,10 @@ class Registry:
             yield connection
 
     def changed(self) -> None:
-        """Forget the cached agreements after their documents or events changed."""
+        """Forget the cached agreements and settings after their documents, events or values
+        changed."""
         self._book = None
+        self._settings = None
 
     def book(self) -> AgreementBook:
         if self._book is None:
@@ -75,8 +78,11 @@ class Registry:
         return datetime.now(UTC)
 
     def setting(self, key: str) -> str | None:
-        with self.transaction() as connection:
-            return documents.setting(connection, key)
+        """A setting of the registry, read once (with all the others) until `changed`."""
+        if self._settings is None:
+            with self.transaction() as connection:
+                self._settings = documents.settings(connection)
+        return self._settings.get(key)
 
     @property
     def party(self) -> str | None:

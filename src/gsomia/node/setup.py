@@ -68,6 +68,7 @@ def init(registry: Registry, party: str | None = None, time_zone: str | None = N
             journal.setting(connection, PARTY, party, registry.now())
         if time_zone is not None:
             journal.setting(connection, TIME_ZONE, time_zone, registry.now())
+    registry.changed()
     return report
 
 

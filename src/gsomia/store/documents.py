@@ -105,6 +105,10 @@ def setting(connection: Connection, key: str) -> str | None:
     ).scalar_one_or_none()
 
 
+def settings(connection: Connection) -> dict[str, str]:
+    return {row.key: row.value for row in connection.execute(select(tables.settings))}
+
+
 def set_setting(connection: Connection, key: str, value: str) -> None:
     if setting(connection, key) is None:
         connection.execute(insert(tables.settings).values(key=key, value=value))
