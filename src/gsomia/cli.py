@@ -1397,7 +1397,7 @@ def main() -> None:
         code = app(standalone_mode=False)
     except GsomiaError as exc:
         err.print(f"error: {exc.message}", markup=False)
-        sys.exit(2)
+        sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

@@ -4,19 +4,21 @@ Verification fails closed: a proof or a note that does not verify raises one of 
 returns a bare `False`.
 """
 
-from gsomia.errors import Conflict, GsomiaError, NotFound
+from gsomia.errors import BadInput, Conflict, NotFound, VerificationFailed
 
 
-class LedgerError(GsomiaError):
-    """Base of the ledger's errors."""
+class LedgerError(VerificationFailed):
+    """Base of the ledger's verification failures (exit 1, HTTP 422)."""
 
     title = "Ledger error"
+    slug = "ledger"
 
 
 class ProofError(LedgerError):
     """A proof that cannot be produced for the sizes asked, or that does not verify."""
 
     title = "Invalid proof"
+    slug = "invalid-proof"
 
 
 class IndexOutOfRange(ProofError):
@@ -43,6 +45,7 @@ class NoteError(LedgerError):
     """A signed note or checkpoint that cannot be read or trusted."""
 
     title = "Invalid signed note"
+    slug = "invalid-note"
 
 
 class MalformedNote(NoteError):
@@ -65,10 +68,11 @@ class WrongOrigin(NoteError):
     """A checkpoint of another log than the one expected."""
 
 
-class InvalidEntry(LedgerError):
+class InvalidEntry(BadInput):
     """An entry that cannot be logged: empty kind, body not a JSON object, naive instant."""
 
     title = "Invalid ledger entry"
+    slug = "invalid-entry"
 
 
 class EntryNotFound(NotFound):
@@ -79,6 +83,7 @@ class LedgerDamaged(LedgerError):
     """Stored hashes the ledger needs are missing; `verify` says what else is wrong."""
 
     title = "Ledger damaged"
+    slug = "ledger-damaged"
 
 
 class LedgerConflict(Conflict):
