@@ -8,11 +8,10 @@ from sqlalchemy import select, update
 
 from gsomia.core.agreements import EventKind
 from gsomia.errors import InvalidEvent
-from gsomia.ledger import log
 from gsomia.ledger.errors import RootMismatch
 from gsomia.node import items, keys, lifecycle, setup
 from gsomia.node import ledger as node_ledger
-from gsomia.store import tables
+from gsomia.store import log, tables
 from tests.conftest import kst
 
 PASSPHRASE = b"a long test passphrase"

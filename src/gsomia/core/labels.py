@@ -96,3 +96,8 @@ class Label:
                 recipient, recipient_level
             )
         return self.received_by(recipient, recipient_level)
+
+
+GENERAL_TOPIC = "general"
+"""The topic of a question that names none: valid, and outside every topic-scoped
+arrangement."""
