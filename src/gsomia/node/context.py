@@ -24,15 +24,13 @@ from gsomia.core.agreements import AgreementBook
 from gsomia.core.calendar import parse_instant, require_aware
 from gsomia.core.labels import Label, check_topic
 from gsomia.errors import Conflict, InvalidRequest, NoParty
-from gsomia.ledger.checkpoint import VerifierKey, open_checkpoint
-from gsomia.ledger.errors import NoteError, RowNotAttested
-from gsomia.reference import parse_agreement, parse_scheme
-from gsomia.store import attestation, database, documents, ledger_rows, tables
-from gsomia.store.attestation import BOUND, TrustedRoot
+from gsomia.store import database, documents, tables
 
 if TYPE_CHECKING:
+    from gsomia.ledger.checkpoint import VerifierKey
     from gsomia.node.content import ContentStore
     from gsomia.node.settings import Settings
+    from gsomia.store.attestation import Bound, TrustedRoot
 
 Clock = Callable[[], datetime]
 When = str | datetime
@@ -58,11 +56,14 @@ class RegistrySettings:
     time_zone: ZoneInfo
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Cached:
+    """What a generation of the registry holds: its settings, and its agreement book, parsed
+    only when first asked for (a listing of items needs none)."""
+
     generation: int
-    book: AgreementBook
     settings: RegistrySettings
+    book: AgreementBook | None = None
 
 
 class Node:
@@ -164,21 +165,23 @@ class Node:
     def _cache(self, connection: Connection, generation: int) -> _Cached:
         cached = self._cached
         if cached is None or cached.generation != generation:
-            cached = _Cached(generation, *_load(connection))
+            values = documents.settings(connection)
+            registry = RegistrySettings(values.get(PARTY), ZoneInfo(values.get(TIME_ZONE) or "UTC"))
+            cached = _Cached(generation, registry)
             self._cached = cached
         return cached
 
 
-def _load(connection: Connection) -> tuple[AgreementBook, RegistrySettings]:
+def _book(connection: Connection) -> AgreementBook:
+    from gsomia.reference import parse_agreement, parse_scheme
+
     scheme_docs = documents.documents(connection, "schemes")
     agreement_docs = documents.documents(connection, "agreements")
     events = [stored.event for stored in documents.events(connection)]
-    values = documents.settings(connection)
     schemes = [parse_scheme(doc.document, doc.origin) for doc in scheme_docs]
     by_party = {scheme.party: scheme for scheme in schemes}
     agreements = [parse_agreement(doc.document, doc.origin, by_party) for doc in agreement_docs]
-    book = AgreementBook(schemes, agreements, events)
-    return book, RegistrySettings(values.get(PARTY), ZoneInfo(values.get(TIME_ZONE) or "UTC"))
+    return AgreementBook(schemes, agreements, events)
 
 
 class Tx:
@@ -196,7 +199,10 @@ class Tx:
 
     @property
     def book(self) -> AgreementBook:
-        return self.node._cache(self.connection, self._generation).book
+        cached = self.node._cache(self.connection, self._generation)
+        if cached.book is None:
+            cached.book = _book(self.connection)
+        return cached.book
 
     @property
     def registry(self) -> RegistrySettings:
@@ -226,17 +232,21 @@ class Tx:
         """Refuse to rely on rows the ledger does not attest (`RowNotAttested`); the
         agreements, events and settings behind the book are checked with them, once per
         generation."""
+        from gsomia.store import attestation
+
         trusted = self._trusted_root()
         if self.node._attested != self._generation:
             attestation.check(self.connection, self._book_rows(), trusted)
             self.node._attested = self._generation
         if rows:
             attestation.check(
-                self.connection, [(BOUND[table], key) for table, key in rows], trusted
+                self.connection, [(attestation.BOUND[table], key) for table, key in rows], trusted
             )
 
-    def _book_rows(self) -> list[tuple[attestation.Bound, object]]:
-        rows: list[tuple[attestation.Bound, object]] = []
+    def _book_rows(self) -> list[tuple[Bound, object]]:
+        from gsomia.store.attestation import BOUND
+
+        rows: list[tuple[Bound, object]] = []
         for kind in ("schemes", "agreements"):
             rows += [(BOUND[kind], doc.key) for doc in documents.documents(self.connection, kind)]
         rows += [(BOUND["agreement_events"], s.id) for s in documents.events(self.connection)]
@@ -245,6 +255,11 @@ class Tx:
 
     def _trusted_root(self) -> TrustedRoot | None:
         """The latest checkpoint, its signature verified with this node's own keys."""
+        from gsomia.ledger.checkpoint import open_checkpoint
+        from gsomia.ledger.errors import NoteError, RowNotAttested
+        from gsomia.store import ledger_rows
+        from gsomia.store.attestation import TrustedRoot
+
         latest = ledger_rows.latest_checkpoint(self.connection)
         if latest is None:
             return None
@@ -271,7 +286,9 @@ class Tx:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
         from gsomia.crypto.keys import Purpose
-        from gsomia.store import keystore
+        from gsomia.ledger.checkpoint import VerifierKey
+        from gsomia.store import attestation, keystore
+        from gsomia.store.attestation import BOUND
 
         found = []
         signing = [r for r in keystore.keys(self.connection, party) if r.purpose is Purpose.SIGN]

@@ -22,7 +22,6 @@ from gsomia.node.schemas import (
     SchemeView,
     StatusView,
 )
-from gsomia.reference import builtin_histories
 from gsomia.store import decisions as decision_rows
 from gsomia.store import documents, keystore
 from gsomia.store import registry as register
@@ -65,6 +64,8 @@ def events(node: Node, agreement_id: str) -> list[EventView]:
 
 def histories() -> list[str]:
     """The built-in histories."""
+    from gsomia.reference import builtin_histories
+
     return builtin_histories()
 
 

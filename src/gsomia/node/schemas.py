@@ -8,20 +8,21 @@ agreement's instants in its legal time zone, the registry's records in the regis
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_serializer
 from pydantic.functional_serializers import SerializerFunctionWrapHandler
 
-from gsomia.core.agreements import Agreement, Notice, Status
-from gsomia.core.markings import Scheme
-from gsomia.core.policy import Decision, Reason
-from gsomia.core.routing import Route
-from gsomia.crypto.keys import KeyRecord, fingerprint
-from gsomia.store.decisions import DecisionRecord
-from gsomia.store.documents import StoredEvent
-from gsomia.store.registry import ConsentRecord, ItemRecord, PersonRecord, ReleaseRecord
+if TYPE_CHECKING:
+    from gsomia.core.agreements import Agreement, Notice, Status
+    from gsomia.core.markings import Scheme
+    from gsomia.core.policy import Decision, Reason
+    from gsomia.core.routing import Route
+    from gsomia.crypto.keys import KeyRecord
+    from gsomia.store.decisions import DecisionRecord
+    from gsomia.store.documents import StoredEvent
+    from gsomia.store.registry import ConsentRecord, ItemRecord, PersonRecord, ReleaseRecord
 
 Instant = Annotated[datetime, PlainSerializer(lambda at: at.isoformat(), return_type=str)]
 """An aware instant, written as ISO 8601 with its offset."""
@@ -573,6 +574,8 @@ class KeyView(Model):
 
     @classmethod
     def of(cls, k: KeyRecord, own_party: str | None) -> KeyView:
+        from gsomia.crypto.keys import fingerprint
+
         return cls(
             kid=k.kid,
             party=k.party,

@@ -30,7 +30,8 @@ import platformdirs
 from gsomia.errors import InvalidRequest
 
 _KEYS = ("database", "content_dir", "party", "time_zone", "passphrase_file", "busy_timeout")
-_ENVIRONMENT = {
+ENVIRONMENT = {
+    # setting: the environment variable that gives it
     "database": "GSOMIA_DB",
     "content_dir": "GSOMIA_CONTENT_DIR",
     "party": "GSOMIA_PARTY",
@@ -81,8 +82,8 @@ class Settings:
         for key in _KEYS:
             if key in given:
                 values[key] = given[key]
-            elif environ.get(_ENVIRONMENT[key]):
-                values[key] = environ[_ENVIRONMENT[key]]
+            elif environ.get(ENVIRONMENT[key]):
+                values[key] = environ[ENVIRONMENT[key]]
             elif key in config:
                 values[key] = config[key]
         return cls(

@@ -189,7 +189,7 @@ def import_public(
         if replace is not None:
             return _replace(tx, offered, pinned, replace)
         if pinned:
-            _verify(offered, lambda kid: pinned.get(kid))
+            _verify(offered, pinned.get)
         elif not trust:
             raise KeySetRejected(
                 f"no keys are pinned for {party} yet; compare the set's fingerprints out of "
@@ -197,7 +197,7 @@ def import_public(
                 subject="trust",
             )
         else:
-            _verify(offered, lambda kid: offered.records.get(kid))
+            _verify(offered, offered.records.get)
         added = [kid for kid in offered.records if kid not in pinned]
         for kid in added:
             journal.key(tx, offered.records[kid], "imported")
@@ -233,7 +233,7 @@ def _replace(
             f"{replace.new} is not the fingerprint of the offered set's signing key ({shown})",
             subject="replace",
         )
-    _verify(offered, lambda kid: offered.records.get(kid))
+    _verify(offered, offered.records.get)
     retired = []
     for record in pinned.values():
         if record.status is Status.ACTIVE:
