@@ -95,7 +95,7 @@ def test_release_with_no_agreement_between_the_parties_is_denied(book):
 
 
 def test_release_outside_the_items_releasability_is_denied(book):
-    """Art 5: the originator's own releasability marking binds its releases too."""
+    """Art 6: the originator's own releasability marking binds its releases too."""
     decision = decide_release(
         book, label(book, releasable_to=frozenset({"USA"})), "JPN", kst("2017-03-01")
     )
@@ -206,11 +206,11 @@ def consent(item="JPN-2017-0001", to="USA", granted="2017-06-01", expires=None):
     )
 
 
-def test_onward_transfer_without_consent_is_denied_citing_article_5(book):
+def test_onward_transfer_without_consent_is_denied_citing_article_6(book):
     decision = decide_transfer(book, received(book), "JPN-2017-0001", "USA", kst("2018-01-01"), [])
     assert not decision.allowed
     assert decision.reasons[0].code is Code.CONSENT_MISSING
-    assert decision.reasons[0].article == "Art 5"
+    assert decision.reasons[0].article == "Art 6"
 
 
 def test_onward_transfer_with_written_consent_is_allowed(book):
@@ -258,6 +258,7 @@ def test_returning_an_item_to_its_originator_needs_no_consent(book):
     decision = decide_transfer(book, received(book), "JPN-2017-0001", "KOR", kst("2018-01-01"), [])
     assert decision.allowed
     assert decision.codes() == (Code.RETURN_TO_ORIGINATOR,)
+    assert decision.reasons[0].article == "Art 6"  # Art 6(h): return to the originator
 
 
 def test_consent_does_not_replace_an_agreement_with_the_third_party(book):

@@ -33,6 +33,12 @@ def test_the_korea_japan_gsomia_carries_its_article_21_terms(book):
     assert gsomia.entry_into_force.isoformat() == "2016-11-23T00:00:00+09:00"
 
 
+def test_the_korea_japan_gsomia_cites_article_6_for_third_parties(book):
+    """Art 6: no release to a third country without the originator's prior written approval;
+    Art 5 is not where the treaty says it."""
+    assert book.agreement("KOR-JPN-GSOMIA-2016").articles.third_party == "Art 6"
+
+
 def test_tisa_is_a_topic_scoped_hub_arrangement_through_the_us(book):
     tisa = book.agreement("KOR-JPN-USA-TISA-2014")
     assert tisa.kind is Kind.HUB and tisa.hub == "USA"

@@ -426,7 +426,7 @@ class AgreementBook:
     def agreement(self, agreement_id: str) -> Agreement:
         found = self.agreements.get(agreement_id)
         if found is None:
-            known = ", ".join(sorted(self.agreements)) or "none (run gsomia init)"
+            known = ", ".join(sorted(self.agreements)) or "none (no agreement is loaded)"
             raise UnknownAgreement(f"unknown agreement {agreement_id!r}; known agreements: {known}")
         return found
 

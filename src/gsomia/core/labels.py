@@ -86,7 +86,7 @@ class Label:
         """The label of the copy `recipient` holds after a release or an onward transfer.
 
         Back to its originator, an item carries its own label again. To a third party it goes
-        only with the originator's consent (Art 5), which admits that party; the copy is then
+        only with the originator's consent (Art 6), which admits that party; the copy is then
         re-marked as any received copy (Art 4).
         """
         if recipient == self.originator:

@@ -79,7 +79,7 @@ class Reader:
 
 @dataclass(frozen=True, slots=True)
 class Consent:
-    """The originator's prior written approval for one item to go to one third party (Art 5)."""
+    """The originator's prior written approval for one item to go to one third party (Art 6)."""
 
     item: str
     originator: str
@@ -269,8 +269,8 @@ def _hub_hints(book: AgreementBook, sender: str, recipient: str, topic: str) -> 
         if hub.in_scope(topic):
             message = (
                 f"{hub.id} allows no direct exchange between {sender} and {recipient}; "
-                f"on {topic} it may go through {hub.hub} with {sender}'s approval "
-                f"(see gsomia routes)"
+                f"on {topic} the legal route goes through {hub.hub}, the hub, with {sender}'s "
+                "approval"
             )
             hints.append(Reason(Code.HUB_ROUTE_ONLY, hub.id, hub.articles.forwarding, message))
         else:
@@ -462,7 +462,7 @@ def decide_transfer(
     at: datetime,
     consents: Iterable[Consent],
 ) -> Decision:
-    """Rule 5 (Art 5): a holder that is not the originator may pass an item to a third party
+    """Rule 5 (Art 6): a holder that is not the originator may pass an item to a third party
     only with the originator's prior written consent for that item and that recipient, not
     expired, and under an agreement in force between holder and recipient."""
     holder = label.held_by
