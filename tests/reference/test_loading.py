@@ -3,10 +3,18 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gsomia.core.agreements import Kind, Reactivation
 from gsomia.errors import ReferenceDataError
-from gsomia.reference import builtin_files, parse_agreement, parse_history, parse_scheme, read_text
+from gsomia.reference import (
+    LOADER,
+    builtin_files,
+    parse_agreement,
+    parse_history,
+    parse_scheme,
+    read_text,
+)
 
 GSOMIA_FILE = next(p for p in builtin_files("agreements") if p.stem == "KOR-JPN-GSOMIA-2016")
 
@@ -57,6 +65,10 @@ def test_the_2019_history_has_the_real_dates(book_2019):
 
 def schemes_by_party(schemes):
     return {s.party: s for s in schemes}
+
+
+def test_yaml_is_read_with_libyamls_c_loader_when_pyyaml_has_it():
+    assert LOADER is (yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader)
 
 
 def test_malformed_yaml_names_the_file_and_line():

@@ -35,6 +35,11 @@ from gsomia.core.markings import Level, Scheme
 from gsomia.errors import ReferenceDataError
 
 HERE = Path(__file__).parent
+# libyaml's C parser reads the same YAML as the pure-Python SafeLoader, several times faster;
+# PyYAML built without libyaml lacks it.
+LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)
 PARTY = Annotated[str, Field(pattern=r"^[A-Z]{3,4}$")]
 
 
@@ -133,7 +138,7 @@ def read_text(path: Path) -> str:
 
 def _validate(model: type[M], text: str, path: str) -> M:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=LOADER)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" (line {where.line + 1})" if where is not None else ""
