@@ -2,12 +2,16 @@
 
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gsomia.core import agreements
 from gsomia.core.agreements import (
+    TIMED_TRANSITIONS,
+    TRANSITIONS,
     AgreementBook,
     Event,
     EventKind,
@@ -15,6 +19,8 @@ from gsomia.core.agreements import (
     Reactivation,
     State,
     Term,
+    Timer,
+    transition_table,
 )
 from gsomia.core.errors import InvalidEvent
 from tests.conftest import kst
@@ -35,6 +41,115 @@ def gsomia(book):
 
 def ev(kind, at, by="KOR"):
     return Event(GSOMIA, kind, by, kst(at))
+
+
+# The transition table, row by row ------------------------------------------------------------
+
+# Each state, reached by replaying part of the real 2019 history, and an instant in it.
+REACH = {
+    State.NOT_IN_FORCE: ([], "2016-06-01"),
+    State.IN_FORCE: ([], "2018-03-01"),
+    State.TERMINATION_NOTIFIED: ([(NOTICE, "2019-08-23")], "2019-09-01"),
+    State.NOTICE_SUSPENDED: (
+        [(NOTICE, "2019-08-23"), (SUSPEND, "2019-11-22T18:00+09:00")],
+        "2020-06-02T10:00+09:00",
+    ),
+    State.TERMINATED: ([(NOTICE, "2019-08-23")], "2019-12-01"),
+}
+
+
+def reach(agreement, state):
+    """A lifecycle that is in `state` at the returned instant, from real events."""
+    events, at = REACH[state]
+    life = Lifecycle(agreement, [ev(kind, when) for kind, when in events])
+    assert life.status(kst(at)).state is state
+    return life, kst(at)
+
+
+def test_every_state_can_be_reached_from_a_real_history():
+    assert set(REACH) == set(State)
+
+
+@pytest.mark.parametrize(("row", "target"), TRANSITIONS.items(), ids=str)
+def test_every_row_of_the_transition_table_leads_to_its_next_state(gsomia, row, target):
+    state, kind = row
+    life, at = reach(gsomia, state)
+    after = life.with_event(ev(kind, at.isoformat()))
+    assert after.status(at).state is target
+
+
+def _non_renewing(gsomia):
+    return replace(gsomia, term=Term(12, automatic_renewal=False))
+
+
+# For each timed row: the agreement, the events before the timer, and the instant it comes.
+TIMED_SETUPS = {
+    (State.NOT_IN_FORCE, Timer.ENTRY_INTO_FORCE): (lambda a: a, [], "2016-11-23"),
+    (State.IN_FORCE, Timer.TERM_EXPIRES): (_non_renewing, [], "2017-11-23"),
+    (State.TERMINATION_NOTIFIED, Timer.NOTICE_TAKES_EFFECT): (
+        lambda a: a,
+        [(NOTICE, "2019-08-23")],
+        "2019-11-23",
+    ),
+    # A late notice would take effect a term later, but a term that does not renew ends first.
+    (State.TERMINATION_NOTIFIED, Timer.TERM_EXPIRES): (
+        _non_renewing,
+        [(NOTICE, "2017-09-01")],
+        "2017-11-23",
+    ),
+    (State.NOTICE_SUSPENDED, Timer.TERM_EXPIRES): (
+        _non_renewing,
+        [(NOTICE, "2017-03-01"), (SUSPEND, "2017-06-01")],
+        "2017-11-23",
+    ),
+}
+
+
+@pytest.mark.parametrize(("row", "target"), TIMED_TRANSITIONS.items(), ids=str)
+def test_every_timed_row_takes_effect_exactly_when_its_timer_comes(gsomia, row, target):
+    assert set(TIMED_SETUPS) == set(TIMED_TRANSITIONS)
+    variant, events, due = TIMED_SETUPS[row]
+    life = Lifecycle(variant(gsomia), [ev(kind, when) for kind, when in events])
+    before = life.status(kst(due) - timedelta(microseconds=1))
+    assert before.state is row[0]
+    if target is State.TERMINATED:
+        assert before.terminates_at == kst(due)
+    assert life.status(kst(due)).state is target
+
+
+# What each state says of an event its row does not list.
+REFUSALS = {
+    State.NOT_IN_FORCE: "before KOR-JPN-GSOMIA-2016 entered into force",
+    State.IN_FORCE: "needs a standing termination notice; .* accepts only termination_notice",
+    State.TERMINATION_NOTIFIED: (
+        "already stands .*withdraw it first|not suspended, so there is nothing to reactivate; "
+        ".* accepts only notice_suspended or notice_withdrawn by KOR now"
+    ),
+    State.NOTICE_SUSPENDED: (
+        "already stands .*withdraw it first|already suspended; "
+        ".* accepts only notice_reactivated or notice_withdrawn by KOR now"
+    ),
+    State.TERMINATED: "after KOR-JPN-GSOMIA-2016 terminated .*termination is final",
+}
+NOT_IN_THE_TABLE = [(s, k) for s in State for k in EventKind if (s, k) not in TRANSITIONS]
+
+
+@pytest.mark.parametrize(("state", "kind"), NOT_IN_THE_TABLE, ids=str)
+def test_every_pair_not_in_the_table_is_refused_with_one_precise_line(gsomia, state, kind):
+    life, at = reach(gsomia, state)
+    with pytest.raises(InvalidEvent, match=REFUSALS[state]) as refused:
+        life.with_event(ev(kind, at.isoformat()))
+    assert "\n" not in refused.value.message
+
+
+def test_the_module_docstring_and_the_docs_show_the_table_itself():
+    table = transition_table()
+    assert agreements.__doc__ is not None and table in agreements.__doc__
+    docs = Path(__file__).resolve().parents[2] / "docs" / "agreements.md"
+    assert table in docs.read_text(encoding="utf-8")
+
+
+# Art 21 at the real dates --------------------------------------------------------------------
 
 
 def test_not_in_force_before_entry_into_force(gsomia):
