@@ -104,6 +104,29 @@ def test_a_party_without_a_scheme_is_named(schemes):
         parse_agreement(text, "x.yaml", schemes_by_party(schemes))
 
 
+def test_an_entry_into_force_outside_the_supported_range_is_named(schemes):
+    text = read_text(GSOMIA_FILE).replace(
+        "entry_into_force: 2016-11-23", "entry_into_force: 0001-01-01"
+    )
+    with pytest.raises(
+        ReferenceDataError,
+        match=r"field entry_into_force: instant 0001-01-01 is outside the supported range",
+    ):
+        parse_agreement(text, "x.yaml", schemes_by_party(schemes))
+
+
+def test_a_term_longer_than_the_supported_headroom_is_named(schemes):
+    text = read_text(GSOMIA_FILE).replace("months: 12", "months: 12000")
+    with pytest.raises(ReferenceDataError, match=r"field term\.months: .*1200"):
+        parse_agreement(text, "x.yaml", schemes_by_party(schemes))
+
+
+def test_a_history_event_outside_the_supported_range_is_named(agreements):
+    text = "id: h\ntitle: t\nagreement: KOR-JPN-GSOMIA-2016\nevents:\n  - {kind: termination_notice, by: KOR, at: 2299-01-01}\n"
+    with pytest.raises(ReferenceDataError, match=r"field events\.0\.at: .*supported range"):
+        parse_history(text, "h.yaml", {a.id: a for a in agreements})
+
+
 def test_an_unknown_field_is_refused(schemes):
     text = read_text(GSOMIA_FILE) + "renewal_fee: 3\n"
     with pytest.raises(

@@ -26,7 +26,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from gsomia.core import calendar
-from gsomia.core.errors import InvalidEvent, UnknownAgreement, UnknownParty
+from gsomia.core.errors import InvalidEvent, InvalidRequest, UnknownAgreement, UnknownParty
 from gsomia.core.markings import Level, Scheme
 
 
@@ -113,15 +113,35 @@ class Reactivation(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Term:
+    """An agreement's term (Art 21: one year, renewed automatically)."""
+
     months: int
     automatic_renewal: bool
+
+    def __post_init__(self) -> None:
+        # The supported range of instants leaves headroom for terms up to this long.
+        if not 0 < self.months <= calendar.MAX_TERM_MONTHS:
+            raise InvalidRequest(
+                f"a term of {self.months} months is not supported; "
+                f"give 1 to {calendar.MAX_TERM_MONTHS} months"
+            )
 
 
 @dataclass(frozen=True, slots=True)
 class NoticeRule:
+    """How a party ends the agreement (Art 21: written notice 90 days in advance)."""
+
     days: int
     channel: str
     reactivation: Reactivation = Reactivation.FULL_PERIOD
+
+    def __post_init__(self) -> None:
+        # The supported range of instants leaves headroom for notice periods up to this long.
+        if not 0 <= self.days <= calendar.MAX_NOTICE_DAYS:
+            raise InvalidRequest(
+                f"a notice period of {self.days} days is not supported; "
+                f"give 0 to {calendar.MAX_NOTICE_DAYS} days"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +186,7 @@ class Agreement:
     _rows: dict[tuple[str, str], Equivalence] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        calendar.check_instant(self.entry_into_force)
         rows = {
             (party, marking): row
             for row in self.equivalences
@@ -253,7 +274,7 @@ class Lifecycle:
         self._notices: list[Notice | None] = []
         self.terminated_at: datetime | None = None
         """When the agreement terminates, given the recorded history (None: not foreseen)."""
-        for event in sorted(events, key=lambda e: calendar.require_aware(e.at)):
+        for event in sorted(events, key=lambda e: calendar.check_instant(e.at)):
             self._fire_timers(until=event.at)
             self._apply(event)
         self._fire_timers(until=None)
@@ -271,17 +292,17 @@ class Lifecycle:
         """Whether the agreement binds the parties at `at` (Art 21: entry into force, term)."""
         # Equivalent to asking the timeline: the only state before entry into force is
         # not_in_force, and termination is final.
-        if at < self.agreement.entry_into_force:
+        if calendar.check_instant(at) < self.agreement.entry_into_force:
             return False
         return self.terminated_at is None or at < self.terminated_at
 
     def notice_at(self, at: datetime) -> Notice | None:
         """The termination notice recorded as standing (or suspended) at `at` (Art 21)."""
-        return self._at(at)[1]
+        return self._at(calendar.check_instant(at))[1]
 
     def status(self, at: datetime) -> Status:
         """The agreement's state at `at`, with its term, deadline and foreseen end (Art 21)."""
-        calendar.require_aware(at)
+        calendar.check_instant(at)
         agreement = self.agreement
         state, notice = self._at(at)
         if state is State.NOT_IN_FORCE:
@@ -297,6 +318,7 @@ class Lifecycle:
     def term_at(self, at: datetime) -> tuple[datetime, datetime | None, datetime | None]:
         """The running term's start, exclusive end and notice deadline (Art 21; None if the
         agreement has no fixed term)."""
+        calendar.check_instant(at)
         agreement, zone = self.agreement, self.agreement.legal_time_zone
         if agreement.term is None:
             return agreement.entry_into_force, None, None
@@ -318,6 +340,7 @@ class Lifecycle:
         the running term's deadline does not end that term: it takes effect at the end of the
         first later term whose deadline it meets, and is reported late.
         """
+        calendar.check_instant(delivered)
         agreement, zone = self.agreement, self.agreement.legal_time_zone
         rule = agreement.notice
         if rule is None:

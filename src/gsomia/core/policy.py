@@ -13,6 +13,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from gsomia.core.agreements import Agreement, AgreementBook
+from gsomia.core.calendar import check_instant
 from gsomia.core.errors import InvalidRequest
 from gsomia.core.labels import Label
 from gsomia.core.markings import Level, at_or_above
@@ -88,8 +89,16 @@ class Consent:
     expires_at: datetime | None = None
     reference: str = ""
 
+    def __post_init__(self) -> None:
+        check_instant(self.granted_at)
+        if self.expires_at is not None:
+            check_instant(self.expires_at)
+
     def valid_at(self, at: datetime) -> bool:
-        return self.granted_at <= at and (self.expires_at is None or at < self.expires_at)
+        """Whether the consent is prior to `at` and not expired at `at` (Art 6)."""
+        return self.granted_at <= check_instant(at) and (
+            self.expires_at is None or at < self.expires_at
+        )
 
 
 def show_instant(at: datetime, zone: ZoneInfo) -> str:
@@ -125,6 +134,7 @@ def decide_hop(
     at: datetime,
 ) -> Decision:
     """One hand-over from `sender` to `recipient` under a bilateral agreement between them."""
+    check_instant(at)
     if sender == recipient:
         raise InvalidRequest(f"sender and recipient are both {sender}; name another party")
     book.scheme(recipient)
@@ -283,6 +293,7 @@ def decide_access(book: AgreementBook, reader: Reader, label: Label, at: datetim
     scheme and need-to-know for its topic, and the reader's party must hold the item.
     Rank or appointment alone never grants access. Access to received items does not depend
     on the agreement still being in force: protection survives termination (Art 21)."""
+    check_instant(at)
     allow: list[Reason] = []
     deny: list[Reason] = []
     own_item = reader.party == label.originator
@@ -465,6 +476,7 @@ def decide_transfer(
     """Rule 5 (Art 6): a holder that is not the originator may pass an item to a third party
     only with the originator's prior written consent for that item and that recipient, not
     expired, and under an agreement in force between holder and recipient."""
+    check_instant(at)
     holder = label.held_by
     if holder == label.originator:
         return decide_release(book, label, recipient, at)
