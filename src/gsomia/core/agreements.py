@@ -96,6 +96,8 @@ if __doc__ is not None:  # docstrings are stripped under python -OO
 
 
 class Kind(StrEnum):
+    """A bilateral agreement, or an arrangement that joins its members through a hub (TISA)."""
+
     BILATERAL = "bilateral"
     HUB = "hub"
 
@@ -167,6 +169,9 @@ class Equivalence:
 
 @dataclass(frozen=True)
 class Agreement:
+    """One agreement as data: its parties, entry into force and legal time zone, term and
+    notice rule (Art 21), equivalence table (Art 4), scope, and where each rule sits."""
+
     id: str
     title: str
     kind: Kind
@@ -200,7 +205,7 @@ class Agreement:
         return (level.party, level.marking) in self._rows
 
     def equivalent_marking(self, level: Level, party: str) -> str | None:
-        """The native marking `party` gives to `level` under this agreement, if covered."""
+        """The native marking `party` gives to `level` under this agreement (Art 4), if any."""
         row = self._rows.get((level.party, level.marking))
         if row is None:
             return None
@@ -208,15 +213,19 @@ class Agreement:
         return markings[0] if markings else None
 
     def equivalent_english(self, level: Level) -> str | None:
+        """The English name both markings of a covered `level` stand for (Art 4)."""
         row = self._rows.get((level.party, level.marking))
         return row.english if row is not None else None
 
     def in_scope(self, topic: str) -> bool:
+        """Whether `topic` is within the agreement's scope (TISA: North Korea threats only)."""
         return self.topics is None or topic in self.topics
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
+    """One act of a party on an agreement's lifecycle, at an instant (Art 21: written notice)."""
+
     agreement: str
     kind: EventKind
     by: str
@@ -238,6 +247,9 @@ class Notice:
 
 @dataclass(frozen=True, slots=True)
 class Status:
+    """An agreement's state at an instant, the running term and its notice deadline, and when
+    the agreement terminates if nothing changes (None: not foreseen)."""
+
     agreement: str
     at: datetime
     state: State
@@ -249,6 +261,7 @@ class Status:
 
     @property
     def in_force(self) -> bool:
+        """Whether the agreement binds its parties in this state (Art 21)."""
         return self.state in (
             State.IN_FORCE,
             State.TERMINATION_NOTIFIED,
@@ -538,6 +551,7 @@ class AgreementBook:
                 self._bilateral.setdefault(frozenset(agreement.parties), []).append(agreement)
 
     def agreement(self, agreement_id: str) -> Agreement:
+        """The agreement `agreement_id`, or `UnknownAgreement` listing the known ones."""
         found = self.agreements.get(agreement_id)
         if found is None:
             known = ", ".join(sorted(self.agreements)) or "none (no agreement is loaded)"
@@ -545,10 +559,12 @@ class AgreementBook:
         return found
 
     def lifecycle(self, agreement_id: str) -> Lifecycle:
+        """The lifecycle of agreement `agreement_id`, with its recorded history."""
         self.agreement(agreement_id)
         return self.lifecycles[agreement_id]
 
     def scheme(self, party: str) -> Scheme:
+        """The classification scheme of `party` (any case), or `UnknownParty`."""
         found = self.schemes.get(party.upper())
         if found is None:
             raise UnknownParty(

@@ -96,6 +96,7 @@ def start_of_day(day: date, zone: ZoneInfo) -> datetime:
 
 
 def local_date(instant: datetime, zone: ZoneInfo) -> date:
+    """The calendar day `instant` falls on in `zone`: legal effect counts whole days there."""
     return instant.astimezone(zone).date()
 
 
@@ -113,13 +114,14 @@ def add_months(day: date, months: int) -> date:
 
 
 def term_end(entry_into_force: datetime, months: int, index: int, zone: ZoneInfo) -> datetime:
-    """The exclusive end of term number `index` (0 is the first) of a term of `months`."""
+    """The exclusive end of term number `index` (0 is the first) of `months` (Art 21)."""
     anniversary = add_months(local_date(entry_into_force, zone), months * (index + 1))
     return start_of_day(anniversary, zone)
 
 
 def term_index(entry_into_force: datetime, months: int, at: datetime, zone: ZoneInfo) -> int:
-    """The number of the term running at `at` (which must not precede entry into force)."""
+    """The number of the term running at `at` (Art 21; `at` must not precede entry into
+    force)."""
     start = local_date(entry_into_force, zone)
     now = local_date(at, zone)
     index = max(0, ((now.year - start.year) * 12 + (now.month - start.month)) // months - 1)
@@ -129,13 +131,14 @@ def term_index(entry_into_force: datetime, months: int, at: datetime, zone: Zone
 
 
 def term_start(entry_into_force: datetime, months: int, index: int, zone: ZoneInfo) -> datetime:
+    """The start of term number `index`: entry into force, then each end of a term (Art 21)."""
     if index == 0:
         return entry_into_force
     return term_end(entry_into_force, months, index - 1, zone)
 
 
 def notice_deadline(end: datetime, notice_days: int, zone: ZoneInfo) -> datetime:
-    """The exclusive deadline for a notice that is to end a term at `end` (Art 21 style).
+    """The exclusive deadline for a notice that is to end a term at `end` (Art 21).
 
     A notice must be delivered before the start of the day `notice_days` days before `end`.
     """
@@ -143,7 +146,7 @@ def notice_deadline(end: datetime, notice_days: int, zone: ZoneInfo) -> datetime
 
 
 def after_notice_period(delivered: datetime, notice_days: int, zone: ZoneInfo) -> datetime:
-    """When a notice of `notice_days` days delivered at `delivered` runs out.
+    """When a notice of `notice_days` days delivered at `delivered` runs out (Art 21).
 
     The same whole-day count as a term-end notice: `notice_days` full days lie between the
     day of delivery and the day of effect.

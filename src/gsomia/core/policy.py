@@ -48,6 +48,9 @@ class Code(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Reason:
+    """One ground of a decision: a stable code, the agreement and article it rests on (None
+    where no agreement applies), and a sentence a person understands."""
+
     code: Code
     agreement: str | None
     article: str | None
@@ -56,6 +59,8 @@ class Reason:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
+    """Allowed or not, with every reason; a denial lists each rule that failed."""
+
     allowed: bool
     reasons: tuple[Reason, ...]
     agreement: str | None = None
@@ -65,6 +70,7 @@ class Decision:
     """The English name of the level both markings stand for."""
 
     def codes(self) -> tuple[Code, ...]:
+        """The reasons' codes, in order."""
         return tuple(reason.code for reason in self.reasons)
 
 
@@ -107,8 +113,9 @@ def show_instant(at: datetime, zone: ZoneInfo) -> str:
 
 
 def decide_release(book: AgreementBook, label: Label, recipient: str, at: datetime) -> Decision:
-    """Rule 2: the originator may release only under an agreement in force between the two
-    parties at `at`, for a level its equivalence table covers and a topic in its scope."""
+    """Rule 2 (Art 21, Art 4): the originator releases only under an agreement in force
+    between the two parties at `at`, for a level its equivalence table covers and a topic in
+    its scope."""
     if label.holder is not None and label.holder != label.originator:
         raise InvalidRequest(
             f"{label.holder} holds this item but did not originate it: that is an onward "
@@ -118,8 +125,8 @@ def decide_release(book: AgreementBook, label: Label, recipient: str, at: dateti
 
 
 def decide_receipt(book: AgreementBook, label: Label, receiver: str, at: datetime) -> Decision:
-    """A receiving party accepts an item only on the terms its sender could release it
-    (Art 4: it then marks the copy with its own equivalent level)."""
+    """Rule 3 (Art 4): a receiving party accepts an item only on the terms its sender could
+    release it, and marks its copy with its own equivalent level."""
     sender = label.held_by
     level = label.holder_level or label.level
     return decide_hop(book, label, sender, level, receiver, at)
@@ -133,7 +140,8 @@ def decide_hop(
     recipient: str,
     at: datetime,
 ) -> Decision:
-    """One hand-over from `sender` to `recipient` under a bilateral agreement between them."""
+    """Rule 2 (Art 21, Art 4) for one hand-over from `sender` to `recipient`, under a
+    bilateral agreement between them."""
     check_instant(at)
     if sender == recipient:
         raise InvalidRequest(f"sender and recipient are both {sender}; name another party")
