@@ -138,8 +138,8 @@ def agreements(draw):
 
 
 def later(draw, after):
-    """An instant in the range some days to decades after `after`, or None past its end."""
-    at = after + timedelta(days=draw(st.integers(0, 20 * 366)), seconds=draw(st.integers(0, 86399)))
+    """An instant in the range a second to decades after `after`, or None past its end."""
+    at = after + timedelta(days=draw(st.integers(0, 20 * 366)), seconds=draw(st.integers(1, 86399)))
     return at if at < calendar.SUPPORTED_UNTIL else None
 
 

@@ -357,8 +357,12 @@ def _equivalence_agreement(book: AgreementBook, originator: str, reader: str) ->
 
 
 def _not_releasable_to_reader(book: AgreementBook, label: Label, party: str) -> Reason:
-    agreement = _equivalence_agreement(book, label.originator, label.held_by)
     held = label.held_by
+    # A received copy is held under the agreement it came by; the originator's own copy would
+    # reach a reader of `party` under the agreement between the two.
+    agreement = _equivalence_agreement(
+        book, label.originator, held if held != label.originator else party
+    )
     reason = _not_releasable(label, party, agreement)
     if party != held and label.may_be_held_by(party):
         message = f"{held} holds this copy; a reader of {party} may not access it"
