@@ -427,7 +427,10 @@ class Lifecycle:
     def _apply(self, event: Event) -> None:
         agreement = self.agreement
         if event.agreement != agreement.id:
-            raise InvalidEvent(f"event for {event.agreement} given to {agreement.id}")
+            raise InvalidEvent(
+                f"an event of {event.agreement} cannot enter the history of {agreement.id}; "
+                "give each agreement its own events"
+            )
         if event.by not in agreement.parties:
             raise InvalidEvent(
                 f"{event.by} is not a party to {agreement.id}; "
