@@ -75,9 +75,6 @@ def check_instant(instant: datetime) -> datetime:
     return _in_range(instant, instant.isoformat())
 
 
-# The former name, which node code written beside this change still imports.
-require_aware = check_instant
-
 
 def _in_range(instant: datetime, shown: str) -> datetime:
     if not SUPPORTED_FROM <= instant < SUPPORTED_UNTIL:

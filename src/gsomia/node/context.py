@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Connection, Engine, select, update
 
 from gsomia.core.agreements import AgreementBook
-from gsomia.core.calendar import parse_instant, require_aware
+from gsomia.core.calendar import parse_instant, check_instant
 from gsomia.core.labels import Label, check_topic
 from gsomia.errors import Conflict, InvalidRequest, NoParty
 from gsomia.store import database, documents, tables
@@ -340,7 +340,7 @@ class Tx:
         start of that day in the legal time zone of the agreement binding `parties`, or in
         the registry's zone."""
         if isinstance(when, datetime):
-            return require_aware(when)
+            return check_instant(when)
         zone = self.book.zone_for(*(p.strip().upper() for p in parties)) if parties else None
         return parse_instant(when, zone or self.time_zone)
 
