@@ -24,7 +24,13 @@ from rich.table import Table
 from gsomia import __version__
 from gsomia.core.agreements import EventKind
 from gsomia.crypto.keys import Purpose
-from gsomia.errors import GsomiaError, InvalidRequest, KeyStoreError
+from gsomia.errors import (
+    GsomiaError,
+    InvalidRequest,
+    KeyStoreError,
+    NotARecipient,
+    UnknownSigner,
+)
 from gsomia.ledger.checkpoint import VerifierKey
 from gsomia.node import items as item_cases
 from gsomia.node import keys as node_keys
@@ -1162,13 +1168,23 @@ def seal_command(
 @app.command("open")
 def open_command(
     file: Path,
-    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the content.")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="Where to write the content (-: standard output, once verified)."
+        ),
+    ],
     as_json: JsonFlag = False,
 ) -> None:
     """Open a sealed file addressed to this node; every check must pass or nothing is written."""
+    to_stdout = str(output) == "-"
     with _registry() as registry:
         ring = node_keys.keyring(registry, _required_passphrase())
-        opened, label = sealing.open_file(registry, ring, file, output)
+        opened, label = sealing.open_file(
+            registry, ring, file, sys.stdout.buffer if to_stdout else output
+        )
+    if to_stdout:
+        sys.stdout.flush()
     view = {
         "output": str(output),
         "size": opened.plaintext_size,
@@ -1178,9 +1194,13 @@ def open_command(
         "marking": label.level.marking,
         "topic": label.topic,
     }
-    _json(view) if as_json else out.print(
-        f"opened {file} → {output}: {view['size']} bytes, {label.level} from {label.originator}, sealed by {opened.sealed_by}"
-    )
+    report = err if to_stdout else out  # standard output holds the content
+    if as_json:
+        report.print(json.dumps(view, ensure_ascii=False, indent=2), markup=False)
+    else:
+        report.print(
+            f"opened {file} → {output}: {view['size']} bytes, {label.level} from {label.originator}, sealed by {opened.sealed_by}"
+        )
 
 
 @app.command("inspect")
@@ -1391,12 +1411,34 @@ def decision_show(decision_id: int, as_json: JsonFlag = False) -> None:
     _print_decision(view)
 
 
+HINTS: dict[tuple[type[GsomiaError], str], str] = {
+    (KeyStoreError, "passphrase"): "check GSOMIA_PASSPHRASE",
+    (KeyStoreError, "keys"): "run gsomia keys init",
+    (KeyStoreError, "party"): "run gsomia init --party P",
+    (NotARecipient, "party"): "run gsomia init --party P",
+    (UnknownSigner, "partner-keys"): "import the originator's public keys (gsomia keys import)",
+}
+"""What to do about an error, in this interface's words, by the error's class and subject."""
+
+
+def _hinted(error: GsomiaError) -> str:
+    hint = next(
+        (
+            text
+            for (kind, subject), text in HINTS.items()
+            if isinstance(error, kind) and error.subject == subject
+        ),
+        None,
+    )
+    return f"{error.message}; {hint}" if hint else error.message
+
+
 def main() -> None:
     """Entry point: bad input prints one line and exits 2."""
     try:
         code = app(standalone_mode=False)
     except GsomiaError as exc:
-        err.print(f"error: {exc.message}", markup=False)
+        err.print(f"error: {_hinted(exc)}", markup=False)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

@@ -2,17 +2,17 @@
 
 import json
 import os
+import stat
 
 import pytest
 
-from gsomia.crypto.sealing import open_sealed
 from gsomia.errors import KeyStoreError, NotARecipient
-from gsomia.formats import stanag4774
 from gsomia.node import content, items, keys, setup
 from gsomia.node.registry import Registry
 from gsomia.store import decisions
 from gsomia.store import registry as records
 from tests.conftest import kst
+from tests.crypto.test_sealing import open_path
 
 PASSPHRASE = b"a long test passphrase"
 
@@ -63,10 +63,13 @@ def test_registered_content_is_kept_only_sealed(nodes, document, monkeypatch, tm
     stored = content.path_of(korea, item.sealed_sha256)
     assert stored.read_bytes()[:2] == b"PK"
     assert document.read_bytes()[:4096] not in stored.read_bytes()
-    assert content.digest(stored) == (item.sealed_sha256, item.sealed_size)
-    opened = open_sealed(stored, tmp_path / "back", ring(korea))
+    with stored.open("rb") as stream:
+        assert content.digest(stream) == (item.sealed_sha256, item.sealed_size)
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert [p.name for p in stored.parent.iterdir()] == [stored.name]  # no staging leftovers
+    opened = open_path(stored, ring(korea), tmp_path / "back")
     assert (tmp_path / "back").read_bytes() == document.read_bytes()
-    assert stanag4774.label_from(opened.label, korea.book().schemes).level.marking == "군사Ⅱ급비밀"
+    assert opened.label.to_label(korea.book().schemes).level.marking == "군사Ⅱ급비밀"
 
 
 def test_a_release_reseals_for_the_recipient_remarked_per_the_agreement(nodes, document, tmp_path):
@@ -78,13 +81,13 @@ def test_a_release_reseals_for_the_recipient_remarked_per_the_agreement(nodes, d
         release = records.releases(connection)[0]
     assert release.sealed_sha256 is not None
     copy = content.path_of(korea, release.sealed_sha256)
-    opened = open_sealed(copy, tmp_path / "jpn.bin", ring(japan))
+    opened = open_path(copy, ring(japan), tmp_path / "jpn.bin")
     assert (tmp_path / "jpn.bin").read_bytes() == document.read_bytes()
-    label = stanag4774.label_from(opened.label, japan.book().schemes)
+    label = opened.label.to_label(japan.book().schemes)
     assert label.holder_level is not None
     assert (label.originator, label.holder, label.holder_level.marking) == ("KOR", "JPN", "極秘")
     with pytest.raises(NotARecipient):  # sealed for Japan alone
-        open_sealed(copy, tmp_path / "kor.bin", ring(korea))
+        open_path(copy, ring(korea), tmp_path / "kor.bin")
 
 
 def test_the_receiver_verifies_registers_and_opens_for_a_cleared_reader(nodes, document, tmp_path):

@@ -34,7 +34,11 @@ def test_private_keys_are_never_stored_in_clear(registry):
     with registry.transaction() as connection:
         stored = connection.execute(select(tables.party_keys.c.private_pem)).scalars().all()
     assert stored
-    assert all(pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----") for pem in stored)
+    for text in stored:
+        document = json.loads(text)
+        assert document["format"] == "gsomia-private-key/1"
+        assert document["cipher"] == "AES-256-GCM"
+        assert "PRIVATE KEY" not in text
 
 
 def test_a_wrong_passphrase_is_refused_without_revealing_the_key(registry):

@@ -5,6 +5,7 @@ Every decision taken here is recorded with its reasons, allowed or denied.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -26,9 +27,9 @@ from gsomia.core.policy import (
 from gsomia.crypto.keys import KeyRing, Purpose
 from gsomia.crypto.sealing import open_sealed
 from gsomia.errors import InvalidRequest, KeyStoreError
-from gsomia.formats import stanag4774
 from gsomia.node import content, journal, sealing
 from gsomia.node.registry import Registry
+from gsomia.store import files
 from gsomia.store import registry as records
 from gsomia.store.registry import ConsentRecord, ItemRecord, PersonRecord
 
@@ -140,16 +141,14 @@ def _seal_own(
 ) -> tuple[str, int]:
     """Seal a file to the node's own party and keep it in the content store."""
     keys = _require_ring(ring, "storing content seals it")
-    staged = content.staging_path(registry)
     try:
-        with file.open("rb") as source:
+        with files.open_input(file) as source, content.incoming(registry) as staged:
             sealing.seal_stream(
-                keys, source, staged, label, [label.held_by], Purpose.WRAPPED, registry.now()
+                keys, source, staged.stream, label, [label.held_by], Purpose.WRAPPED, registry.now()
             )
+            return content.keep(registry, staged)
     except OSError as exc:
-        staged.unlink(missing_ok=True)
         raise InvalidRequest(f"cannot read {file}: {exc.strerror}") from None
-    return content.keep(registry, staged, move=True)
 
 
 def receive_item(
@@ -190,12 +189,15 @@ def receive_sealed(
     """Receive a sealed item: open it with every check (nothing is written in clear), read
     its label, decide the receipt, and keep the sealed file as the copy's content."""
     receiver = registry.own_party(None)
-    opened = open_sealed(file, None, ring)
-    carried = stanag4774.label_from(opened.label, registry.book().schemes)
-    if carried.held_by != receiver:
-        raise InvalidRequest(f"the item is labelled for {carried.held_by}, not for {receiver}")
+    with files.open_input(file) as source, content.incoming(registry) as copy:
+        # The copy is what is verified and kept: the file may change while it is read.
+        shutil.copyfileobj(source, copy.stream, content.CHUNK)
+        opened = open_sealed(copy.stream, None, ring)
+        carried = opened.label.to_label(registry.book().schemes)
+        if carried.held_by != receiver:
+            raise InvalidRequest(f"the item is labelled for {carried.held_by}, not for {receiver}")
+        sealed = content.keep(registry, copy)
     as_sent = replace(carried, holder=None, holder_level=None)
-    sealed = content.keep(registry, file, move=False)
     return _receive(
         registry,
         as_sent,
@@ -360,17 +362,17 @@ def _hand_over(
     sealed: tuple[str, int] | None = None
     if decision.allowed and item.sealed_sha256 is not None:
         keys = _require_ring(ring, "the item has sealed content")
-        staged = content.staging_path(registry)
-        sealing.reseal(
-            keys,
-            content.path_of(registry, item.sealed_sha256),
-            staged,
-            label.handed_over(recipient, decision.recipient_level or label.level),
-            [recipient],
-            wrap,
-            registry.now(),
-        )
-        sealed = content.keep(registry, staged, move=True)
+        with content.incoming(registry) as staged:
+            sealing.reseal(
+                keys,
+                content.path_of(registry, item.sealed_sha256),
+                staged.stream,
+                label.handed_over(recipient, decision.recipient_level or label.level),
+                [recipient],
+                wrap,
+                registry.now(),
+            )
+            sealed = content.keep(registry, staged)
     with registry.transaction() as connection:
         decision_id = _record(connection, registry, kind, at, decision, request, item.id)
         release_id = None
@@ -443,9 +445,11 @@ def open_item(
         item = records.item(connection, key)
     if item.sealed_sha256 is None:
         raise InvalidRequest(f"item {item.reference} has no content in this registry")
+    stored = content.path_of(registry, item.sealed_sha256)
+    files.check_output(destination, sealing.protected(registry, stored))
     outcome = access_item(registry, key, person_id, at)
     if outcome.decision.allowed:
-        open_sealed(content.path_of(registry, item.sealed_sha256), destination, ring)
+        sealing.open_file(registry, ring, stored, destination)
     return outcome
 
 

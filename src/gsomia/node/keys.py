@@ -41,9 +41,10 @@ def _own_party(registry: Registry) -> str:
 
 
 def _new_records(party: str, passphrase: bytes, now: datetime) -> list[KeyRecord]:
+    privates = [crypto_keys.generate(purpose) for purpose in Purpose]
+    locked = crypto_keys.encrypt_private(privates, passphrase)
     records = []
-    for purpose in Purpose:
-        private = crypto_keys.generate(purpose)
+    for purpose, private, text in zip(Purpose, privates, locked, strict=True):
         public = crypto_keys.public_pem(private)
         records.append(
             KeyRecord(
@@ -51,7 +52,7 @@ def _new_records(party: str, passphrase: bytes, now: datetime) -> list[KeyRecord
                 party,
                 purpose,
                 public,
-                crypto_keys.encrypt_private(private, passphrase),
+                text,
                 Status.ACTIVE,
                 now,
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, Engine
@@ -72,6 +73,14 @@ class Registry:
             ]
             self._book = AgreementBook(schemes, agreements, (s.event for s in stored))
         return self._book
+
+    @property
+    def database_file(self) -> Path | None:
+        """The SQLite file holding the registry, if it is one (no output may replace it)."""
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            return Path(url.database)
+        return None
 
     @staticmethod
     def now() -> datetime:

@@ -6,8 +6,6 @@ and nothing is sealed when it is denied.
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import threading
 from collections.abc import Sequence
@@ -18,12 +16,14 @@ from typing import IO, Any
 
 from gsomia.core.labels import Label
 from gsomia.core.policy import Decision, decide_release
+from gsomia.crypto.binding import unbound_labels, verify_label
 from gsomia.crypto.keys import KeyRing, Purpose
-from gsomia.crypto.sealing import Opened, Recipient, Sealed, open_sealed, seal, verify_label
-from gsomia.errors import InvalidRequest, KeyStoreError, OpenError, UnsafeContainer
-from gsomia.formats import stanag4774, ztdf
+from gsomia.crypto.sealing import Opened, Recipient, Sealed, open_sealed, seal
+from gsomia.errors import InvalidRequest, KeyStoreError, OpenError
+from gsomia.formats import ztdf
 from gsomia.node import journal
 from gsomia.node.registry import Registry
+from gsomia.store import files
 
 
 def recipients(ring: KeyRing, parties: Sequence[str], wrap: Purpose) -> list[Recipient]:
@@ -41,7 +41,7 @@ def recipients(ring: KeyRing, parties: Sequence[str], wrap: Purpose) -> list[Rec
 def seal_stream(
     ring: KeyRing,
     source: IO[bytes],
-    destination: Path,
+    destination: IO[bytes],
     label: Label,
     parties: Sequence[str],
     wrap: Purpose,
@@ -53,12 +53,17 @@ def seal_stream(
     return seal(
         source,
         destination,
-        label=stanag4774.statement_value(label, now),
-        attributes=ztdf.policy_attributes(label),
+        label=label,
         recipients=recipients(ring, parties, wrap),
         sealed_by=party,
         signer=ring.signing(),
+        now=now,
     )
+
+
+def protected(registry: Registry, *inputs: Path) -> list[Path]:
+    """The files no output may replace: the registry's database and the command's inputs."""
+    return [*inputs, *([registry.database_file] if registry.database_file else [])]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +93,8 @@ def seal_file(
     if not parties:
         raise InvalidRequest("name at least one recipient with --to")
     recipients(ring, parties, wrap)
+    forbidden = protected(registry, source)
+    files.check_output(destination, forbidden)
     book = registry.book()
     outcomes = []
     with registry.transaction() as connection:
@@ -107,38 +114,54 @@ def seal_file(
     if not all(d.allowed for _, _, d in outcomes):
         return SealOutcome(outcomes, None)
     try:
-        with source.open("rb") as stream:
-            sealed = seal_stream(ring, stream, destination, label, parties, wrap, registry.now())
+        with (
+            files.open_input(source) as stream,
+            files.output(destination, forbidden=forbidden) as out,
+        ):
+            sealed = seal_stream(ring, stream, out, label, parties, wrap, registry.now())
     except OSError as exc:
         raise InvalidRequest(f"cannot read {source}: {exc.strerror}") from None
     return SealOutcome(outcomes, sealed)
 
 
 def open_file(
-    registry: Registry, ring: KeyRing, source: Path, destination: Path
+    registry: Registry, ring: KeyRing, source: Path, destination: Path | IO[bytes]
 ) -> tuple[Opened, Label]:
-    """Open a sealed file addressed to this node, with every check; the label it carried."""
-    opened = open_sealed(source, destination, ring)
-    return opened, stanag4774.label_from(opened.label, registry.book().schemes)
+    """Open a sealed file addressed to this node, with every check; the label it carried.
+
+    A path receives the plaintext under its name only once every check has passed; a stream
+    (standard output) receives it only after a first pass has verified all of it.
+    """
+    with files.open_input(source) as stream:
+        if isinstance(destination, Path):
+            with files.output(destination, forbidden=protected(registry, source)) as out:
+                opened = open_sealed(stream, out, ring, private_destination=True)
+        else:
+            opened = open_sealed(stream, destination, ring)
+    return opened, opened.label.to_label(registry.book().schemes)
 
 
 def reseal(
     ring: KeyRing,
     sealed: Path,
-    destination: Path,
+    destination: IO[bytes],
     label: Label,
     parties: Sequence[str],
     wrap: Purpose,
     now: datetime,
 ) -> Sealed:
-    """Open a sealed copy and seal it again for others, streaming: no plaintext touches disk."""
+    """Open a sealed copy and seal it again for others, streaming: no plaintext touches disk.
+
+    `destination` must be unnamed: on a failure to open, what it holds is to be discarded.
+    """
     read_end, write_end = os.pipe()
     failure: list[BaseException] = []
 
     def pump() -> None:
         try:
-            with os.fdopen(write_end, "wb") as sink:
-                open_sealed(sealed, sink, ring)
+            with os.fdopen(write_end, "wb") as sink, files.open_input(sealed) as source:
+                # One pass: the sealing side's output is discarded unless this succeeds.
+                open_sealed(source, sink, ring, private_destination=True)
         except BaseException as exc:  # reported to the sealing side below
             failure.append(exc)
 
@@ -150,55 +173,49 @@ def reseal(
     finally:
         worker.join()
     if failure:
-        destination.unlink(missing_ok=True)
         raise failure[0]
     return result
 
 
 def inspect_file(registry: Registry, ring: KeyRing, source: Path) -> dict[str, Any]:
     """What a sealed file says about itself, checked as far as possible without opening it."""
-    with ztdf.read_container(source) as (raw, archive):
-        manifest = ztdf.parse_manifest(raw)
-        payload_size = archive.getinfo(ztdf.PAYLOAD).file_size
+    with files.open_input(source) as stream:
+        container = ztdf.read_container(stream)
+    manifest, raw = container.manifest, container.document
     sizes = manifest.segment_sizes()
     integrity: dict[str, Any] = {
         "container": "ok",
-        "payload_size_matches": payload_size == sum(e for _, e in sizes),
+        "payload_size_matches": container.payload_size == sum(e for _, e in sizes),
         "label": "verified",
+        "unbound_labels": unbound_labels(raw),
     }
     label_view: dict[str, Any] | None = None
     try:
-        value, sealed_by, signer = verify_label(raw, ring.verifying)
-        integrity["sealed_by"], integrity["signer"] = sealed_by, signer
-        label = stanag4774.label_from(value, registry.book().schemes)
-        label_view = _label_view(label)
+        bound = verify_label(raw, ring.verifying)
+        integrity["sealed_by"], integrity["signer"] = bound.sealed_by, bound.signer
+        label_view = _label_view(bound.statement.to_label(registry.book().schemes))
     except OpenError as exc:
         integrity["label"] = f"{exc.title.lower()}: {exc.message}"
+    encryption = manifest.encryption_information
     return {
         "file": str(source),
         "label": label_view,
         "recipients": [
             {"party": kao.url.rsplit(":", 1)[-1], "type": kao.type, "kid": kao.kid}
-            for kao in manifest.encryption.key_access
+            for kao in encryption.key_access
         ],
         "sizes": {
             "plaintext": sum(p for p, _ in sizes),
-            "payload": payload_size,
-            "file": source.stat().st_size,
+            "payload": container.payload_size,
+            "file": container.size,
             "segments": len(sizes),
-            "segment_size": manifest.encryption.integrity.segment_size_default,
+            "segment_size": encryption.integrity_information.segment_size_default,
         },
         "integrity": integrity,
-        "policy_attributes": _attributes(manifest),
+        "policy_attributes": [
+            a.attribute for a in ztdf.Policy.decode(encryption.policy).body.data_attributes
+        ],
     }
-
-
-def _attributes(manifest: ztdf.Manifest) -> list[str]:
-    try:
-        policy = json.loads(base64.b64decode(manifest.encryption.policy))
-        return [a["attribute"] for a in policy["body"]["dataAttributes"]]
-    except (ValueError, KeyError, TypeError):
-        raise UnsafeContainer("the policy is not a base64 JSON policy object") from None
 
 
 def _label_view(label: Label) -> dict[str, Any]:
