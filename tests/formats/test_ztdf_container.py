@@ -179,3 +179,31 @@ def test_a_truncated_archive_is_refused(tmp_path, rings):
     data = path.read_bytes()
     path.write_bytes(data[: len(data) - 200])  # the central directory is cut off
     refused(path, rings, "not a ZTDF archive")
+
+
+def test_a_manifest_that_fails_its_checksum_is_refused(tmp_path, rings, good):
+    manifest, payload = good
+    path = build(
+        tmp_path / "c.tdf",
+        [(ztdf.PAYLOAD, payload, 0), (ztdf.MANIFEST, json.dumps(manifest).encode(), 0)],
+    )
+    data = bytearray(path.read_bytes())
+    at = data.index(b'"encryptionInformation"')
+    data[at + 1] ^= 0x20  # the stored manifest changes; its CRC-32 no longer matches
+    path.write_bytes(bytes(data))
+    refused(path, rings, "the manifest cannot be read")
+
+
+def test_a_manifest_in_an_unknown_compression_is_refused(tmp_path, rings, good):
+    manifest, payload = good
+    path = build(
+        tmp_path / "z.tdf",
+        [(ztdf.PAYLOAD, payload, 0), (ztdf.MANIFEST, json.dumps(manifest).encode(), 0)],
+    )
+    data = bytearray(path.read_bytes())
+    for signature in (b"PK\x03\x04", b"PK\x01\x02"):  # the method in both headers: 99
+        at = data.index(signature, data.index(signature) + 1)
+        offset = 8 if signature == b"PK\x03\x04" else 10
+        data[at + offset : at + offset + 2] = (99).to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+    refused(path, rings, "the manifest cannot be read")

@@ -13,12 +13,12 @@ the bytes live on disk is the caller's business.
 from __future__ import annotations
 
 import base64
-import binascii
 import itertools
 import json
 import os
 import uuid
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,7 +50,7 @@ def b64(data: bytes) -> str:
 def b64decode(text: str, what: str) -> bytes:
     try:
         return base64.b64decode(text, validate=True)
-    except (ValueError, binascii.Error):
+    except ValueError:  # binascii.Error is one
         raise ManifestAltered(f"the manifest's {what} is not base64") from None
 
 
@@ -204,7 +204,7 @@ class Policy(_Model):
     def decode(cls, text: str) -> Policy:
         try:
             return cls.model_validate_json(base64.b64decode(text, validate=True))
-        except (ValueError, binascii.Error):
+        except ValueError:  # binascii's and pydantic's errors are ValueErrors
             raise UnsafeContainer("the policy is not a base64 JSON policy object") from None
 
 
@@ -285,9 +285,11 @@ def read_container(source: IO[bytes]) -> Container:
     with archive:
         size = source.seek(0, os.SEEK_END)
         _check_entries(name, archive, size)
-        manifest_info = archive.getinfo(MANIFEST)
-        with archive.open(manifest_info) as stream:
-            raw = stream.read(MAX_MANIFEST_BYTES + 1)
+        try:
+            with archive.open(MANIFEST) as stream:
+                raw = stream.read(MAX_MANIFEST_BYTES + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError) as exc:
+            raise UnsafeContainer(f"{name}the manifest cannot be read ({exc})") from None
         payload = archive.getinfo(PAYLOAD)
     if len(raw) > MAX_MANIFEST_BYTES:
         raise UnsafeContainer(f"{name}the manifest exceeds {MAX_MANIFEST_BYTES} bytes")

@@ -17,6 +17,7 @@ Everything written here is readable by its owner only (0600): it holds sealed or
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
@@ -47,9 +48,10 @@ def open_input(path: Path) -> BinaryIO:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         raise UnreadableInput(f"{path}: no such file") from None
-    except OSError as exc:  # a socket cannot even be opened: say what it is
-        mode = path.stat().st_mode if exc.errno == errno.ENXIO else stat.S_IFREG
-        _check_regular(path, mode)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a socket cannot even be opened: say what it is
+            with contextlib.suppress(OSError):
+                _check_regular(path, path.stat().st_mode)
         raise UnreadableInput(f"cannot read {path}: {exc.strerror}") from None
     try:
         _check_regular(path, os.fstat(descriptor).st_mode)
@@ -111,7 +113,6 @@ class Unnamed:
     """A readable, writable, seekable file in `folder`, with no name on disk until `link`."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
         try:
             self._folder = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError as exc:
