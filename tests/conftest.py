@@ -174,9 +174,10 @@ def every_sealed_manifest_is_valid(monkeypatch):
     original = ztdf.ContainerWriter.manifest
 
     def validated(self, manifest):
-        types = {kao["type"] for kao in manifest["encryptionInformation"]["keyAccess"]}
-        (EXTENDED if "ec-wrapped" in types else STRICT).validate(manifest)
-        SEALED_MANIFESTS.append(manifest)
+        document = manifest.document()
+        types = {kao["type"] for kao in document["encryptionInformation"]["keyAccess"]}
+        (EXTENDED if "ec-wrapped" in types else STRICT).validate(document)
+        SEALED_MANIFESTS.append(document)
         return original(self, manifest)
 
     monkeypatch.setattr(ztdf.ContainerWriter, "manifest", validated)

@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, update
 
 from gsomia.core.agreements import EventKind
 from gsomia.demo import forgery
-from gsomia.errors import RowNotAttested
+from gsomia.ledger.errors import RowNotAttested
 from gsomia.node.commands import items, ledger, lifecycle, persons
 from gsomia.store import tables
 

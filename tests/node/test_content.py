@@ -10,7 +10,8 @@ import pytest
 
 from gsomia.crypto.sealing import open_sealed
 from gsomia.demo import forgery
-from gsomia.errors import KeyStoreError, NotARecipient, PayloadAltered, RowNotAttested
+from gsomia.errors import KeyStoreError, NotARecipient, PayloadAltered
+from gsomia.ledger.errors import RowNotAttested
 from gsomia.node import queries
 from gsomia.node.commands import items, keys, persons
 from gsomia.node.content import PENDING
@@ -157,7 +158,7 @@ def test_a_partner_key_swapped_in_the_database_is_refused_before_sealing(nodes, 
     forgery.edit_row(url, "party_keys", pinned.kid, public_pem=stolen.public_pem)
     with pytest.raises(RowNotAttested, match="party_keys row"):
         items.release_item(korea, item.reference, "JPN", kst("2017-05-15"), PASSPHRASE)
-    assert not [r for r in queries.releases(korea)]
+    assert not queries.releases(korea)
     intruder.close()
 
 

@@ -113,7 +113,9 @@ def test_a_ledger_entry_edited_in_the_database_is_found_at_its_position(node):
     setup.load_history(node, "kor-jpn-2019")
     ledger.head(node, PASSPHRASE)
     assert ledger.verify(node).ok
-    position = next(e.position for e in ledger.entries(node, 0, 10_000) if e.kind == "lifecycle_event")
+    position = next(
+        e.position for e in ledger.entries(node, 0, 10_000) if e.kind == "lifecycle_event"
+    )
     url = node.url.render_as_string(hide_password=False)
     forgery.rewrite_entry(url, position, at="2019-08-26T00:00:00.000000Z")  # late, made timely
     report = ledger.verify(node)

@@ -46,16 +46,12 @@ def test_bad_events_are_refused_and_nothing_is_stored(node, agreement, by, at, e
 def test_a_duplicate_event_is_refused_and_stored_once(node):
     lifecycle.record_event(node, GSOMIA, EventKind.TERMINATION_NOTICE, "KOR", kst("2019-08-23"))
     with pytest.raises((InvalidEvent, Conflict), match="duplicate event"):
-        lifecycle.record_event(
-            node, GSOMIA, EventKind.TERMINATION_NOTICE, "KOR", kst("2019-08-23")
-        )
+        lifecycle.record_event(node, GSOMIA, EventKind.TERMINATION_NOTICE, "KOR", kst("2019-08-23"))
     assert len(stored(node)) == 1
 
 
 def test_an_event_after_termination_is_refused(node):
     lifecycle.record_event(node, GSOMIA, EventKind.TERMINATION_NOTICE, "KOR", kst("2019-08-23"))
     with pytest.raises(InvalidEvent, match="termination is final"):
-        lifecycle.record_event(
-            node, GSOMIA, EventKind.NOTICE_WITHDRAWN, "KOR", kst("2019-12-01")
-        )
+        lifecycle.record_event(node, GSOMIA, EventKind.NOTICE_WITHDRAWN, "KOR", kst("2019-12-01"))
     assert len(stored(node)) == 1

@@ -15,7 +15,9 @@ PROCESSES = 16
 
 def _spawn_all(jobs: list[list[str]]) -> list[Finished]:
     def one(args: list[str]) -> Finished:
-        done = subprocess.run(args, capture_output=True, text=True, env=environment(), timeout=600)
+        done = subprocess.run(
+            args, check=False, capture_output=True, text=True, env=environment(), timeout=600
+        )
         return Finished(args, done.returncode, done.stdout, done.stderr)
 
     with ThreadPoolExecutor(PROCESSES) as pool:

@@ -84,8 +84,14 @@ HINTS: dict[tuple[str, str | None], str] = {
     ("DatabaseUnavailable", "registry"): "create it with: gsomia init (or name another with --db)",
     ("SchemaOutdated", "schema"): "bring it up to date with: gsomia migrate",
     ("NoParty", "party"): "set it with: gsomia init --party P",
+    ("KeyStoreError", "party"): "set it with: gsomia init --party P",
+    ("NotARecipient", "party"): "set it with: gsomia init --party P",
+    ("UnknownSigner", "partner-keys"): "import the originator's key set: gsomia keys import FILE",
     ("Conflict", "party"): "use the registry of that party, or another --db",
     ("KeyStoreError", "passphrase"): "set GSOMIA_PASSPHRASE or GSOMIA_PASSPHRASE_FILE",
+    ("KeyStoreError", "passphrase-strength"): (
+        "choose a longer one in GSOMIA_PASSPHRASE or GSOMIA_PASSPHRASE_FILE"
+    ),
     ("KeyStoreError", "keys"): "make them with: gsomia keys init",
     ("Conflict", "keys"): "replace them with: gsomia keys rotate",
     ("KeyStoreError", "partner-keys"): "import the partner's set: gsomia keys import FILE --trust",

@@ -10,6 +10,7 @@ finishes and exits as it would have.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -20,7 +21,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from gsomia.node.schemas import DecisionView, Model
+    from gsomia.node.schemas import (
+        AccessDecisionView,
+        DecisionRecordView,
+        DecisionView,
+        Model,
+    )
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 PIPED_WIDTH = 10_000
@@ -132,10 +138,8 @@ def say(text: str) -> None:
 
 def note(text: str) -> None:
     """A line for people on standard error (when standard output carries content)."""
-    try:
+    with contextlib.suppress(BrokenPipeError):
         sys.stderr.write(safe(text) + "\n")
-    except BrokenPipeError:
-        pass
 
 
 def json_out(data: Any) -> None:
@@ -174,7 +178,7 @@ def fields(values: dict[str, Any], indent: str = "  ") -> None:
             say(f"{indent}{key}: {'—' if value is None else safe(value)}")
 
 
-def decision(view: DecisionView) -> None:
+def decision(view: DecisionView | AccessDecisionView | DecisionRecordView) -> None:
     """A decision: the verdict, the recipient's marking, and every reason with its article."""
     verdict = "ALLOWED" if view.allowed else "DENIED"
     extra = ""

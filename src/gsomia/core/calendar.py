@@ -37,6 +37,11 @@ MAX_NOTICE_DAYS: Final = 3660
 _BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def is_bare_date(text: str) -> bool:
+    """Whether a user wrote a day (2019-11-22) rather than an instant."""
+    return bool(_BARE_DATE.match(text.strip()))
+
+
 def parse_instant(text: str, zone: ZoneInfo) -> datetime:
     """Read an ISO 8601 instant with an offset, or a bare date meaning its start in `zone`;
     either must lie in the supported range."""
@@ -73,7 +78,6 @@ def check_instant(instant: datetime) -> datetime:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise InvalidInstant(f"instant {instant.isoformat()} has no UTC offset")
     return _in_range(instant, instant.isoformat())
-
 
 
 def _in_range(instant: datetime, shown: str) -> datetime:

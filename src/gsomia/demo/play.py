@@ -27,8 +27,9 @@ from rich.text import Text
 from gsomia.core.agreements import Event, EventKind, Lifecycle
 from gsomia.core.calendar import parse_instant
 from gsomia.demo import forgery
-from gsomia.errors import OpenError, RowNotAttested
+from gsomia.errors import OpenError
 from gsomia.ledger.checkpoint import VerifierKey
+from gsomia.ledger.errors import RowNotAttested
 from gsomia.node import queries
 from gsomia.node.commands import items, keys, ledger, lifecycle, persons, sealing, setup, whatif
 from gsomia.node.context import Node

@@ -70,7 +70,7 @@ class ContentStore:
     def pend(self, unnamed: files.Unnamed) -> tuple[str, int]:
         """Name a complete sealed file under `.pending/` by its digest; (digest, size)."""
         sha256, size = digest(unnamed.stream)
-        unnamed.link(self.directory / PENDING / f"{sha256}.tdf")
+        unnamed.link(f"{sha256}.tdf")
         return sha256, size
 
     def settle(self, sha256: str) -> None:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Connection, Engine, select, update
 
 from gsomia.core.agreements import AgreementBook
-from gsomia.core.calendar import parse_instant, check_instant
+from gsomia.core.calendar import check_instant, parse_instant
 from gsomia.core.labels import Label, check_topic
 from gsomia.errors import Conflict, InvalidRequest, NoParty
 from gsomia.store import database, documents, tables
@@ -236,6 +236,8 @@ class Tx:
 
         trusted = self._trusted_root()
         if self.node._attested != self._generation:
+            for table in ("schemes", "agreements", "agreement_events", "settings"):
+                attestation.check_complete(self.connection, attestation.BOUND[table])
             attestation.check(self.connection, self._book_rows(), trusted)
             self.node._attested = self._generation
         if rows:

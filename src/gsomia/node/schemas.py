@@ -11,8 +11,14 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_serializer
-from pydantic.functional_serializers import SerializerFunctionWrapHandler
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 if TYPE_CHECKING:
     from gsomia.core.agreements import Agreement, Notice, Status
@@ -371,13 +377,15 @@ class RouteView(Model):
                 for c in route.consents_required
             ],
             hops=[
-                HopView(
-                    sender=hop.sender,
-                    to=hop.recipient,
-                    agreement=hop.agreement,
-                    recipient_marking=hop.recipient_level.marking,
-                    equivalent=hop.recipient_level.english,
-                    releasable_to=sorted(hop.label.releasable_to or ()),
+                HopView.model_validate(
+                    {
+                        "from": hop.sender,
+                        "to": hop.recipient,
+                        "agreement": hop.agreement,
+                        "recipient_marking": hop.recipient_level.marking,
+                        "equivalent": hop.recipient_level.english,
+                        "releasable_to": sorted(hop.label.releasable_to or ()),
+                    }
                 )
                 for hop in route.hops
             ],
@@ -476,17 +484,19 @@ class ReleaseView(Model):
 
     @classmethod
     def of(cls, r: ReleaseRecord, zone: ZoneInfo) -> ReleaseView:
-        return cls(
-            id=r.id,
-            item_id=r.item_id,
-            kind=r.kind,
-            sender=r.from_party,
-            to=r.to_party,
-            at=r.at.astimezone(zone),
-            agreement=r.agreement_id,
-            recipient_marking=r.recipient_marking,
-            decision_id=r.decision_id,
-            sealed=SealedView.of(r.sealed_sha256, r.sealed_size),
+        return cls.model_validate(
+            {
+                "id": r.id,
+                "item_id": r.item_id,
+                "kind": r.kind,
+                "from": r.from_party,
+                "to": r.to_party,
+                "at": r.at.astimezone(zone),
+                "agreement": r.agreement_id,
+                "recipient_marking": r.recipient_marking,
+                "decision_id": r.decision_id,
+                "sealed": SealedView.of(r.sealed_sha256, r.sealed_size),
+            }
         )
 
 
@@ -664,8 +674,8 @@ class IntegrityView(Model):
     """`verified`, or what is wrong with the label."""
     sealed_by: str | None = None
     signer: str | None = None
-    unbound_assertions: list[str] = []
-    """Assertions that look like labels but no trusted signature binds."""
+    unbound_labels: list[str] = []
+    """Assertions that look like labels but are not the bound gsomia label."""
 
 
 class InspectView(Model):

@@ -39,8 +39,6 @@ ENVIRONMENT = {
     "passphrase_file": "GSOMIA_PASSPHRASE_FILE",
     "busy_timeout": "GSOMIA_BUSY_TIMEOUT",
 }
-MIN_PASSPHRASE = 12
-"""The shortest passphrase that may protect a node's keys."""
 
 
 def default_database() -> str:

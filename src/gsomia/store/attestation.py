@@ -215,6 +215,25 @@ def check(
                 ) from None
 
 
+def check_complete(connection: Connection, bound: Bound) -> None:
+    """Refuse (`RowNotAttested`) if the ledger states a row of `bound`'s table that the table
+    no longer holds: a deletion behind gsomia's back (a small table, read whole)."""
+    entries = tables.ledger_entries
+    stated = connection.execute(
+        select(entries.c.subject).where(entries.c.subject.like(f"{bound.name}/%")).distinct()
+    ).scalars()
+    present = {
+        subject(bound.name, key)
+        for key in connection.execute(select(bound.table.c[bound.key])).scalars()
+    }
+    lost = sorted(set(stated) - present)
+    if lost:
+        raise RowNotAttested(
+            f"the ledger states {lost[0]}, which the registry no longer holds: it was deleted "
+            "outside gsomia"
+        )
+
+
 def _check_entry(entry: EntryRecord, bound: Bound, key: object, current: dict[str, Any]) -> None:
     data = leaf_data(entry.kind, instant_text(entry.recorded_at), entry.body)
     if leaf_hash(data) != entry.leaf_hash:

@@ -82,15 +82,15 @@ def open_command(
 
     with node(ctx) as opened:
         view = sealing.open_file(opened, file, destination(output), passphrase(ctx))
+    summary = (
+        f"{view.size} bytes, {view.marking} from {view.originator}, sealed by {view.sealed_by}"
+    )
     if output == "-":
-        return
-    if as_json:
+        render.note(f"opened {file}: {summary}")  # standard output carries the content
+    elif as_json:
         render.model(view)
     else:
-        render.say(
-            f"opened {render.safe(file)} → {render.safe(view.output)}: {view.size} bytes, "
-            f"{view.marking} from {view.originator}, sealed by {view.sealed_by}"
-        )
+        render.say(f"opened {render.safe(file)} → {render.safe(view.output)}: {summary}")
 
 
 def inspect_command(ctx: typer.Context, file: Path, as_json: JsonFlag = False) -> None:

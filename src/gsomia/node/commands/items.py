@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from gsomia.core.calendar import is_bare_date
 from gsomia.core.labels import Label
 from gsomia.core.policy import (
     Consent,
@@ -361,7 +362,7 @@ def _decide_hand_over(tx: Tx, kind: str, key: str, recipient: str, at: When) -> 
     label = label_of(tx, item)
     to = tx.known_party(recipient)
     instant = tx.instant(at, item.holder, to)
-    if instant < item.registered_at:
+    if _before_registration(tx, at, instant, item):
         raise InvalidRequest(
             f"a {kind} at {instant.isoformat()} would precede the item's registration at "
             f"{item.registered_at.astimezone(instant.tzinfo).isoformat()}"
@@ -471,6 +472,14 @@ def _record_hand_over(
         release_id=release_id,
         sealed_copy=directory / f"{content[0]}.tdf" if content and directory else None,
     )
+
+
+def _before_registration(tx: Tx, at: When, instant: datetime, item: ItemRecord) -> bool:
+    """Whether a hand-over is dated before its item was registered: by the instants, or, for
+    a bare date, by the days as written (the registration's in the registry's zone)."""
+    if isinstance(at, str) and is_bare_date(at):
+        return instant.date() < item.registered_at.astimezone(tx.time_zone).date()
+    return instant < item.registered_at
 
 
 def _copy_label(hand_over: _HandOver) -> Label:

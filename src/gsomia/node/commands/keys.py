@@ -38,7 +38,6 @@ from gsomia.errors import (
 from gsomia.node import journal
 from gsomia.node.context import Node, Tx
 from gsomia.node.schemas import ExportedView, ImportedView, KeyView, RotatedView
-from gsomia.node.settings import MIN_PASSPHRASE
 from gsomia.store import files, keystore
 
 KEY_SET_FORMAT = "gsomia-public-keys/1"
@@ -50,22 +49,18 @@ def keyring(tx: Tx, passphrase: bytes | None) -> KeyRing:
 
 
 def _new_records(party: str, passphrase: bytes, now: datetime) -> list[KeyRecord]:
-    if len(passphrase) < MIN_PASSPHRASE:
-        raise KeyStoreError(
-            f"a passphrase that protects keys needs at least {MIN_PASSPHRASE} characters",
-            subject="passphrase",
-        )
+    private = [crypto_keys.generate(purpose) for purpose in Purpose]
+    encrypted = crypto_keys.encrypt_private(private, passphrase)
     records = []
-    for purpose in Purpose:
-        private = crypto_keys.generate(purpose)
-        public = crypto_keys.public_pem(private)
+    for purpose, key, stored in zip(Purpose, private, encrypted, strict=True):
+        public = crypto_keys.public_pem(key)
         records.append(
             KeyRecord(
                 crypto_keys.key_id(party, purpose, public),
                 party,
                 purpose,
                 public,
-                crypto_keys.encrypt_private(private, passphrase),
+                stored,
                 Status.ACTIVE,
                 now,
             )

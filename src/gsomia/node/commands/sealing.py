@@ -8,9 +8,7 @@ named once every check passed (or, to a stream, only after a first pass verified
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 import os
 import threading
 from collections.abc import Collection, Mapping, Sequence
@@ -300,7 +298,7 @@ def inspect_file(node: Node, source: Path) -> InspectView:
         container="ok",
         payload_size_matches=container.payload_size == sum(e for _, e in sizes),
         label="verified",
-        unbound_assertions=binding.unbound_labels(container.document),
+        unbound_labels=binding.unbound_labels(container.document),
     )
     try:
         bound = binding.verify_label(container.document, ring.verifying)
@@ -332,11 +330,7 @@ def inspect_file(node: Node, source: Path) -> InspectView:
 
 
 def _attributes(policy: str) -> list[str]:
-    try:
-        document = json.loads(base64.b64decode(policy))
-        return [a["attribute"] for a in document["body"]["dataAttributes"]]
-    except (ValueError, KeyError, TypeError):
-        return []
+    return [a.attribute for a in ztdf.Policy.decode(policy).body.data_attributes]
 
 
 def _label_view(label: Label) -> LabelView:
