@@ -32,10 +32,9 @@ from typing import Any
 from pymerkle import SqliteTree
 from sqlalchemy import Engine
 
-from gsomia.ledger import log
 from gsomia.ledger.entries import canonical_json, instant_text, leaf_data
 from gsomia.ledger.merkle import verify_consistency, verify_inclusion
-from gsomia.store import database
+from gsomia.store import database, log
 
 AT = datetime(2019, 11, 22, 15, 0, tzinfo=UTC)
 PARTIES = ["KOR", "JPN", "USA", "NATO"]
@@ -172,7 +171,7 @@ def main() -> None:
     olds = [rng.randrange(1, count) for _ in range(args.proofs)]
 
     with tempfile.TemporaryDirectory(prefix="gsomia-bench-") as directory:
-        engine = database.connect(f"sqlite:///{directory}/ledger.db")
+        engine = database.connect(f"sqlite:///{directory}/ledger.db", create=True)
         database.migrate(engine)
         ours = build_gsomia(engine, count, args.batch)
         print(f"gsomia:   {count:,} entries in {sum(ours):.1f} s")

@@ -24,9 +24,10 @@ class Result:
 
 
 @pytest.fixture
-def gsomia(db_url, capsys, monkeypatch):
-    """Call as gsomia("agreement", "list", "--json"); runs against a fresh database."""
-    monkeypatch.setenv("GSOMIA_DB", db_url)
+def run_cli(capsys, monkeypatch):
+    """Call as run_cli("--db", url, "agreement", "list"): the CLI in-process, as is."""
+    for name in ("GSOMIA_PARTY", "GSOMIA_TIME_ZONE", "GSOMIA_CONFIG", "GSOMIA_CONTENT_DIR"):
+        monkeypatch.delenv(name, raising=False)
 
     def run(*args: str) -> Result:
         monkeypatch.setattr(sys, "argv", ["gsomia", *args])
@@ -36,3 +37,13 @@ def gsomia(db_url, capsys, monkeypatch):
         return Result(int(exit_info.value.code or 0), captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def gsomia(db_url, run_cli, monkeypatch):
+    """Call as gsomia("agreement", "list", "--json"); runs against a fresh registry, created
+    with `gsomia init` (no party yet)."""
+    monkeypatch.setenv("GSOMIA_DB", db_url)
+    created = run_cli("init")
+    assert created.code == 0, created.stderr
+    return run_cli

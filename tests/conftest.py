@@ -23,7 +23,8 @@ from sqlalchemy.engine import make_url
 from gsomia.core.agreements import Agreement, AgreementBook, Event
 from gsomia.core.calendar import parse_instant
 from gsomia.core.markings import Scheme
-from gsomia.node.registry import Registry
+from gsomia.node.context import Node
+from gsomia.node.settings import Settings
 from gsomia.reference import builtin_book
 
 pytest_plugins = ["tests.keyrings", "tests.cli_runner"]
@@ -123,21 +124,25 @@ def db_url(request: pytest.FixtureRequest, tmp_path, postgres_url: str | None) -
     yield postgres_url
 
 
+def make_node(url: str, party: str | None = "KOR", zone: str | None = "Asia/Seoul", **settings):
+    """A registry created at `url` for `party`, with reference data loaded."""
+    from gsomia.node.commands import setup
+
+    node, before = Node.create(Settings(database=url, **settings))
+    setup.init(node, before, party, zone)
+    return node
+
+
 @pytest.fixture
-def registry(db_url: str) -> Iterator[Registry]:
+def node(db_url: str, tmp_path) -> Iterator[Node]:
     """A fresh registry whose own party is KOR, with reference data loaded."""
-    from gsomia.node import setup
-
-    opened = Registry.open(db_url)
-    setup.init(opened, "KOR", "Asia/Seoul")
-    yield opened
-    opened.close()
+    made = make_node(db_url, content_dir=tmp_path / "content")
+    yield made
+    made.close()
 
 
-VECTORS = Path(
-    os.environ.get("GSOMIA_VECTORS", Path(__file__).resolve().parents[2] / "shared/vectors")
-)
-"""The public test vectors beside the project (../shared/vectors), or GSOMIA_VECTORS."""
+VECTORS = Path(__file__).resolve().parent / "vectors"
+"""The public test vectors the tests use, with their licences (tests/vectors/README.md)."""
 SCHEMA_PATH = VECTORS / "opentdf-spec-4.3.0/schema/OpenTDF/json-schema/schema.json"
 
 
@@ -169,9 +174,10 @@ def every_sealed_manifest_is_valid(monkeypatch):
     original = ztdf.ContainerWriter.manifest
 
     def validated(self, manifest):
-        types = {kao["type"] for kao in manifest["encryptionInformation"]["keyAccess"]}
-        (EXTENDED if "ec-wrapped" in types else STRICT).validate(manifest)
-        SEALED_MANIFESTS.append(manifest)
+        document = manifest.document()
+        types = {kao["type"] for kao in document["encryptionInformation"]["keyAccess"]}
+        (EXTENDED if "ec-wrapped" in types else STRICT).validate(document)
+        SEALED_MANIFESTS.append(document)
         return original(self, manifest)
 
     monkeypatch.setattr(ztdf.ContainerWriter, "manifest", validated)

@@ -16,9 +16,10 @@ NOW = datetime(2026, 11, 30, tzinfo=UTC)
 
 
 def make_records(party: str) -> list[KeyRecord]:
+    privates = [keys.generate(purpose) for purpose in Purpose]
+    locked = keys.encrypt_private(privates, PASSPHRASE)
     records = []
-    for purpose in Purpose:
-        private = keys.generate(purpose)
+    for purpose, private, text in zip(Purpose, privates, locked, strict=True):
         public = keys.public_pem(private)
         records.append(
             KeyRecord(
@@ -26,7 +27,7 @@ def make_records(party: str) -> list[KeyRecord]:
                 party,
                 purpose,
                 public,
-                keys.encrypt_private(private, PASSPHRASE),
+                text,
                 Status.ACTIVE,
                 NOW,
             )

@@ -5,12 +5,13 @@
     │   ├── InvalidRequest, InvalidInstant, InvalidTopic, InvalidEvent         (core)
     │   ├── UnknownParty, UnknownMarking, UnknownAgreement                      (core)
     │   ├── NotFound, Conflict, NoParty, ReferenceDataError, KeyStoreError
-    │   ├── UnsafeOutput, UnreadableInput
+    │   ├── UnsafeOutput, UnreadableInput, UnsafeContainer
     │   └── DatabaseUnavailable, SchemaOutdated, Busy
     └── Refused                      exit 1
         ├── Denied                   HTTP 403: the agreements' rules say no, with reasons
         └── VerificationFailed       HTTP 422: a file, signature, proof or ledger fails
-            ├── OpenError            a sealed item refused (and its specific failures)
+            ├── OpenError            a sealed item refused (and its specific failures;
+            │                        an unreadable container is UnsafeContainer, bad input)
             ├── KeySetRejected       a partner's key set that does not verify or is not pinned
             └── ledger errors        (gsomia.ledger.errors)
 
@@ -124,10 +125,13 @@ class OpenError(VerificationFailed):
     slug = "sealed-item-refused"
 
 
-class UnsafeContainer(OpenError):
-    """The container is malformed or hostile (traversal names, bombs, duplicates, oversize)."""
+class UnsafeContainer(BadInput):
+    """A file that is no readable ZTDF container: malformed or hostile (traversal names,
+    bombs, duplicates, oversize, nesting too deep). Unreadable, it is bad input: nothing was
+    verified, and nothing was decrypted."""
 
-    title = "Unsafe container"
+    title = "Unreadable container"
+    status = 422
     slug = "unsafe-container"
 
 

@@ -104,7 +104,7 @@ def test_an_inconsistent_agreement_file_is_named(gsomia, tmp_path):
 
 def test_an_unreachable_database_is_one_line(gsomia):
     result = gsomia("--db", "postgresql://nobody@127.0.0.1:1/none", "agreement", "list")
-    assert_one_line_error(result, "cannot reach database", "GSOMIA_DB")
+    assert_one_line_error(result, "cannot reach database")
 
 
 def test_an_unknown_item_or_person_is_named(gsomia):
@@ -156,3 +156,128 @@ def test_missing_options_are_a_usage_error_with_exit_2(gsomia, args):
     result = gsomia(*args)
     assert result.code == 2
     assert "Missing option" in result.stderr
+
+
+# -- what used to print a traceback, and what is refused now -------------------------------------
+
+
+@pytest.mark.parametrize("instant", ["9999-12-31", "0001-01-01", "9999-12-31T23:59+14:00"])
+def test_instants_outside_the_supported_range_are_one_line(gsomia, instant):
+    assert_one_line_error(gsomia("agreement", "status", GSOMIA, "--at", instant), "instant")
+
+
+@pytest.mark.parametrize("number", ["9223372036854775808", "99999999999999999999999", "0"])
+def test_ids_beyond_what_a_database_holds_are_simply_not_found(gsomia, number):
+    gsomia("init", "--party", "KOR")
+    assert_one_line_error(gsomia("person", "show", number), "no person")
+    assert_one_line_error(gsomia("decision", "show", number), "no decision")
+    assert_one_line_error(gsomia("item", "show", number), "no item")
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite:////dev/null", "sqlite://", "sqlite:///:memory:", "sqlite:////tmp"]
+)
+def test_a_database_that_cannot_hold_a_registry_is_refused(run_cli, url):
+    for command in (["agreement", "list"], ["init"]):
+        assert_one_line_error(run_cli("--db", url, *command))
+
+
+def test_a_missing_registry_is_never_created_by_anything_but_init(run_cli, tmp_path):
+    missing = tmp_path / "missing.db"
+    assert_one_line_error(
+        run_cli("--db", f"sqlite:///{missing}", "agreement", "list"), "gsomia init"
+    )
+    assert not missing.exists()
+    assert run_cli("--db", f"sqlite:///{missing}", "init").code == 0
+    assert missing.exists()
+
+
+def register(gsomia, *extra):
+    return gsomia(
+        "item",
+        "register",
+        "--title",
+        "t",
+        "--marking",
+        "II",
+        "--topic",
+        "nk-missile",
+        "--at",
+        "2017-05-15",
+        *extra,
+    )
+
+
+def test_a_release_dated_before_the_item_was_registered_is_refused(gsomia):
+    gsomia("init", "--party", "KOR")
+    register(gsomia)
+    assert_one_line_error(
+        gsomia("item", "release", "KOR-2017-0001", "--to", "JPN", "--at", "2017-05-14"),
+        "precede",
+    )
+    assert gsomia("decision", "list", "--json").json == []
+
+
+def test_own_items_are_released_never_transferred_and_need_no_consent(gsomia):
+    gsomia("init", "--party", "KOR")
+    register(gsomia)
+    assert_one_line_error(
+        gsomia("item", "transfer", "KOR-2017-0001", "--to", "USA", "--at", "2018-01-01"),
+        "release",
+    )
+    assert_one_line_error(
+        gsomia("consent", "add", "KOR-2017-0001", "--to", "USA", "--granted", "2018-01-01"),
+        "originated",
+    )
+    assert gsomia("decision", "list", "--json").json == []
+    assert gsomia("consent", "list", "--json").json == []
+
+
+def test_registering_another_partys_item_is_refused(gsomia):
+    gsomia("init", "--party", "KOR")
+    assert_one_line_error(register(gsomia, "--originator", "JPN"), "received, not registered")
+    assert gsomia("item", "list", "--json").json == []
+
+
+@pytest.mark.parametrize(
+    ("args", "word"),
+    [
+        (["item", "list", "--holder", "XYZ"], "unknown party"),
+        (["item", "list", "--originator", "xyz"], "unknown party"),
+        (["item", "list", "--topic", "Not A Slug"], "invalid topic"),
+        (["decision", "list", "--kind", "burn"], "unknown decision kind"),
+        (["ledger", "entries", "--limit", "-1"], "negative"),
+        (["ledger", "entries", "--start", "-5"], "negative"),
+    ],
+)
+def test_unknown_filter_values_are_refused(gsomia, args, word):
+    gsomia("init", "--party", "KOR")
+    assert_one_line_error(gsomia(*args), word)
+
+
+def test_user_text_reaches_the_terminal_with_its_control_characters_neutralised(gsomia):
+    gsomia("init", "--party", "KOR")
+    title = "Report\x1b[2J\x1b]0;pwned\x07 \u202etxt.exe"
+    result = register(gsomia).code
+    assert result == 0
+    added = gsomia(
+        "item",
+        "register",
+        "--title",
+        title,
+        "--marking",
+        "II",
+        "--topic",
+        "nk-missile",
+        "--at",
+        "2017-05-15",
+    )
+    listed = gsomia("item", "list")
+    shown = gsomia("item", "show", "KOR-2017-0002")
+    for output in (added.stdout, listed.stdout, shown.stdout):
+        assert "\x1b" not in output and "\x07" not in output and "\u202e" not in output
+        assert "\\x1b[2J" in output
+    assert gsomia("item", "show", "KOR-2017-0002", "--json").json["title"] == title
+    error = gsomia("item", "show", "\x1b[31mred")
+    assert_one_line_error(error, "no item")
+    assert "\x1b" not in error.stderr

@@ -7,8 +7,7 @@ import zipfile
 import pytest
 
 from gsomia.formats import ztdf
-from gsomia.node import content
-from gsomia.node.registry import Registry
+from tests.store.test_files import within
 
 
 @pytest.fixture
@@ -127,7 +126,10 @@ def test_a_wrong_passphrase_is_one_line_and_reveals_nothing(two_nodes, monkeypat
     monkeypatch.setenv("GSOMIA_PASSPHRASE", "not it")
     result = gsomia("keys", "export", "-o", str(tmp_path / "x.json"))
     assert result.code == 2
-    assert "wrong passphrase" in result.stderr
+    assert result.stderr.strip().endswith(
+        "wrong passphrase — set GSOMIA_PASSPHRASE or GSOMIA_PASSPHRASE_FILE"
+    )
+    assert result.stderr.count("\n") == 1
     assert "PRIVATE KEY" not in result.stderr + result.stdout
 
 
@@ -175,10 +177,11 @@ def test_an_item_with_content_flows_from_korea_to_japan(two_nodes, tmp_path):
     ).json
     assert released["allowed"]
     release = gsomia("releases", "--json").json[0]
+    assert released["sealed_copy"].endswith(release["sealed"]["sha256"] + ".tdf")
     copy = tmp_path / "outbox.tdf"  # what the federation will carry to Japan's node
-    korea = Registry.open(os.environ["GSOMIA_DB"])
-    copy.write_bytes(content.path_of(korea, release["sealed"]["sha256"]).read_bytes())
-    korea.close()
+    exported = gsomia("release", "export", str(release["id"]), "-o", str(copy))
+    assert exported.code == 0, exported.stderr
+    assert "sealed copy" in exported.stdout and str(copy) in exported.stdout
     received = gsomia(
         "--db", jpn, "item", "receive", "--file", str(copy), "--at", "2017-08-31", "--json"
     )
@@ -213,3 +216,128 @@ def test_an_item_with_content_flows_from_korea_to_japan(two_nodes, tmp_path):
     )
     assert opened.code == 0, opened.stderr
     assert (tmp_path / "read.bin").read_bytes() == plain.read_bytes()
+
+
+def seal_for_japan(gsomia, tmp_path, content: bytes = b"x" * 5000):
+    plain = tmp_path / "p.bin"
+    plain.write_bytes(content)
+    result = gsomia(
+        "seal",
+        str(plain),
+        "--to",
+        "JPN",
+        "--marking",
+        "III",
+        "--topic",
+        "nk-missile",
+        "--at",
+        "2017-05-15",
+        "-o",
+        str(tmp_path / "p.tdf"),
+    )
+    assert result.code == 0, result.stderr
+    return tmp_path / "p.tdf"
+
+
+def test_an_unbound_label_is_refused_by_open_and_reported_by_inspect(two_nodes, tmp_path):
+    gsomia, jpn = two_nodes
+    sealed = seal_for_japan(gsomia, tmp_path)
+    with zipfile.ZipFile(sealed) as archive:
+        manifest = json.loads(archive.read(ztdf.MANIFEST))
+        payload = archive.read(ztdf.PAYLOAD)
+    forged = json.loads(json.dumps(manifest["assertions"][0]))
+    del forged["binding"]
+    forged["id"] = "handling-1"
+    forged["statement"]["value"]["ConfidentialityInformation"]["Classification"] = "평문"
+    manifest["assertions"].append(forged)
+    with zipfile.ZipFile(sealed, "w") as archive:
+        archive.writestr(ztdf.PAYLOAD, payload)
+        archive.writestr(ztdf.MANIFEST, json.dumps(manifest))
+    opened = gsomia("--db", jpn, "open", str(sealed), "-o", str(tmp_path / "o.bin"))
+    assert opened.code == 1
+    assert opened.stderr.strip() == (
+        "error: assertion 'handling-1' looks like a label but is not the bound gsomia label"
+    )
+    assert not (tmp_path / "o.bin").exists()
+    inspected = gsomia("--db", jpn, "inspect", str(sealed), "--json").json["integrity"]
+    assert inspected["unbound_labels"] == ["handling-1"]
+    assert inspected["label"] != "verified"
+    assert "handling-1" in inspected["label"]
+
+
+def test_open_to_standard_output_writes_the_content_and_reports_on_stderr(two_nodes, tmp_path):
+    gsomia, jpn = two_nodes
+    sealed = seal_for_japan(gsomia, tmp_path, b"the plan, in clear\n" * 300)
+    opened = gsomia("--db", jpn, "open", str(sealed), "-o", "-")
+    assert opened.code == 0, opened.stderr
+    assert opened.stdout == "the plan, in clear\n" * 300
+    assert "sealed by KOR" in opened.stderr
+
+
+def test_open_never_overwrites_the_registry_or_its_input(two_nodes, tmp_path):
+    gsomia, jpn = two_nodes
+    sealed = seal_for_japan(gsomia, tmp_path)
+    for path in (tmp_path / "jpn.db", sealed):
+        before = path.read_bytes()
+        result = gsomia("--db", jpn, "open", str(sealed), "-o", str(path))
+        assert result.code == 2
+        assert (
+            result.stderr.strip() == f"error: will not write {path}: it is {path}, which must stay"
+        )
+        assert path.read_bytes() == before
+
+
+def test_seal_never_overwrites_its_input(two_nodes, tmp_path):
+    gsomia, _ = two_nodes
+    plain = tmp_path / "p.bin"
+    plain.write_bytes(b"x")
+    result = gsomia(
+        "seal", str(plain), "--to", "JPN", "--marking", "III", "--topic", "t", "-o", str(plain)
+    )
+    assert result.code == 2
+    assert "which must stay" in result.stderr
+    assert plain.read_bytes() == b"x"
+    assert gsomia("decision", "list", "--json").json == []  # refused before deciding
+
+
+@pytest.fixture
+def one_node(gsomia, monkeypatch, tmp_path):
+    monkeypatch.setenv("GSOMIA_PASSPHRASE", "correct horse battery staple")
+    monkeypatch.chdir(tmp_path)
+    gsomia("init", "--party", "KOR")
+    return gsomia
+
+
+@pytest.mark.parametrize("command", [["inspect"], ["open", "-o", "out.bin"]])
+@pytest.mark.parametrize("special", ["/dev/zero", "fifo"])
+def test_a_device_or_fifo_input_is_refused_at_once_in_one_line(
+    one_node, tmp_path, command, special
+):
+    if special == "fifo":
+        os.mkfifo(tmp_path / "fifo")
+    result = within(20, lambda: one_node(command[0], special, *command[1:]))
+    assert result.code == 2
+    assert result.stderr.count("\n") == 1
+    assert "not a regular file" in result.stderr
+    assert not (tmp_path / "out.bin").exists()
+
+
+def test_item_register_refuses_a_device_as_its_file(one_node):
+    arguments = ["--title", "t", "--marking", "III", "--topic", "t", "--at", "2018-01-01"]
+    result = within(20, lambda: one_node("item", "register", *arguments, "--file", "/dev/zero"))
+    assert result.code == 2
+    assert result.stderr.strip() == (
+        "error: will not read /dev/zero: it is a character device, not a regular file"
+    )
+
+
+def test_a_short_passphrase_cannot_protect_new_keys(gsomia, monkeypatch):
+    monkeypatch.setenv("GSOMIA_PASSPHRASE", "too short")
+    gsomia("init", "--party", "KOR")
+    result = gsomia("keys", "init")
+    assert result.code == 2
+    assert result.stderr.strip() == (
+        "error: a passphrase protecting keys needs at least 12 characters — choose a longer "
+        "one in GSOMIA_PASSPHRASE or GSOMIA_PASSPHRASE_FILE"
+    )
+    assert gsomia("keys", "list", "--json").json == []

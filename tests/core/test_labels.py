@@ -1,4 +1,4 @@
-"""The label of each copy (Art 4 re-marking, Art 5 third parties, Rule 6 releasability)."""
+"""The label of each copy (Art 4 re-marking, Art 6 third parties, Rule 6 releasability)."""
 
 import pytest
 
@@ -24,7 +24,7 @@ def test_a_copy_cannot_go_where_the_label_forbids(book):
 
 
 def test_a_third_party_copy_admits_only_the_consented_party(book):
-    """Art 5: the originator's consent admits one more party; nothing else widens."""
+    """Art 6: the originator's consent admits one more party; nothing else widens."""
     japanese_copy = korean(book).received_by("JPN", book.scheme("JPN").read("gokuhi"))
     american = japanese_copy.handed_over("USA", book.scheme("USA").read("SECRET"))
     assert american.releasable_to == frozenset({"KOR", "JPN", "USA"})

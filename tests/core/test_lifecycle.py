@@ -2,12 +2,16 @@
 
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gsomia.core import agreements
 from gsomia.core.agreements import (
+    TIMED_TRANSITIONS,
+    TRANSITIONS,
     AgreementBook,
     Event,
     EventKind,
@@ -15,9 +19,11 @@ from gsomia.core.agreements import (
     Reactivation,
     State,
     Term,
+    Timer,
+    transition_table,
 )
 from gsomia.core.errors import InvalidEvent
-from tests.conftest import kst
+from tests.conftest import builtin_agreements, builtin_schemes, kst
 
 GSOMIA = "KOR-JPN-GSOMIA-2016"
 NOTICE, SUSPEND, REACTIVATE, WITHDRAW = (
@@ -35,6 +41,115 @@ def gsomia(book):
 
 def ev(kind, at, by="KOR"):
     return Event(GSOMIA, kind, by, kst(at))
+
+
+# The transition table, row by row ------------------------------------------------------------
+
+# Each state, reached by replaying part of the real 2019 history, and an instant in it.
+REACH = {
+    State.NOT_IN_FORCE: ([], "2016-06-01"),
+    State.IN_FORCE: ([], "2018-03-01"),
+    State.TERMINATION_NOTIFIED: ([(NOTICE, "2019-08-23")], "2019-09-01"),
+    State.NOTICE_SUSPENDED: (
+        [(NOTICE, "2019-08-23"), (SUSPEND, "2019-11-22T18:00+09:00")],
+        "2020-06-02T10:00+09:00",
+    ),
+    State.TERMINATED: ([(NOTICE, "2019-08-23")], "2019-12-01"),
+}
+
+
+def reach(agreement, state):
+    """A lifecycle that is in `state` at the returned instant, from real events."""
+    events, at = REACH[state]
+    life = Lifecycle(agreement, [ev(kind, when) for kind, when in events])
+    assert life.status(kst(at)).state is state
+    return life, kst(at)
+
+
+def test_every_state_can_be_reached_from_a_real_history():
+    assert set(REACH) == set(State)
+
+
+@pytest.mark.parametrize(("row", "target"), TRANSITIONS.items(), ids=str)
+def test_every_row_of_the_transition_table_leads_to_its_next_state(gsomia, row, target):
+    state, kind = row
+    life, at = reach(gsomia, state)
+    after = life.with_event(ev(kind, at.isoformat()))
+    assert after.status(at).state is target
+
+
+def _non_renewing(gsomia):
+    return replace(gsomia, term=Term(12, automatic_renewal=False))
+
+
+# For each timed row: the agreement, the events before the timer, and the instant it comes.
+TIMED_SETUPS = {
+    (State.NOT_IN_FORCE, Timer.ENTRY_INTO_FORCE): (lambda a: a, [], "2016-11-23"),
+    (State.IN_FORCE, Timer.TERM_EXPIRES): (_non_renewing, [], "2017-11-23"),
+    (State.TERMINATION_NOTIFIED, Timer.NOTICE_TAKES_EFFECT): (
+        lambda a: a,
+        [(NOTICE, "2019-08-23")],
+        "2019-11-23",
+    ),
+    # A late notice would take effect a term later, but a term that does not renew ends first.
+    (State.TERMINATION_NOTIFIED, Timer.TERM_EXPIRES): (
+        _non_renewing,
+        [(NOTICE, "2017-09-01")],
+        "2017-11-23",
+    ),
+    (State.NOTICE_SUSPENDED, Timer.TERM_EXPIRES): (
+        _non_renewing,
+        [(NOTICE, "2017-03-01"), (SUSPEND, "2017-06-01")],
+        "2017-11-23",
+    ),
+}
+
+
+@pytest.mark.parametrize(("row", "target"), TIMED_TRANSITIONS.items(), ids=str)
+def test_every_timed_row_takes_effect_exactly_when_its_timer_comes(gsomia, row, target):
+    assert set(TIMED_SETUPS) == set(TIMED_TRANSITIONS)
+    variant, events, due = TIMED_SETUPS[row]
+    life = Lifecycle(variant(gsomia), [ev(kind, when) for kind, when in events])
+    before = life.status(kst(due) - timedelta(microseconds=1))
+    assert before.state is row[0]
+    if target is State.TERMINATED:
+        assert before.terminates_at == kst(due)
+    assert life.status(kst(due)).state is target
+
+
+# What each state says of an event its row does not list.
+REFUSALS = {
+    State.NOT_IN_FORCE: "before KOR-JPN-GSOMIA-2016 entered into force",
+    State.IN_FORCE: "needs a standing termination notice; .* accepts only termination_notice",
+    State.TERMINATION_NOTIFIED: (
+        "already stands .*withdraw it first|not suspended, so there is nothing to reactivate; "
+        ".* accepts only notice_suspended or notice_withdrawn by KOR now"
+    ),
+    State.NOTICE_SUSPENDED: (
+        "already stands .*withdraw it first|already suspended; "
+        ".* accepts only notice_reactivated or notice_withdrawn by KOR now"
+    ),
+    State.TERMINATED: "after KOR-JPN-GSOMIA-2016 terminated .*termination is final",
+}
+NOT_IN_THE_TABLE = [(s, k) for s in State for k in EventKind if (s, k) not in TRANSITIONS]
+
+
+@pytest.mark.parametrize(("state", "kind"), NOT_IN_THE_TABLE, ids=str)
+def test_every_pair_not_in_the_table_is_refused_with_one_precise_line(gsomia, state, kind):
+    life, at = reach(gsomia, state)
+    with pytest.raises(InvalidEvent, match=REFUSALS[state]) as refused:
+        life.with_event(ev(kind, at.isoformat()))
+    assert "\n" not in refused.value.message
+
+
+def test_the_module_docstring_and_the_docs_show_the_table_itself():
+    table = transition_table()
+    assert agreements.__doc__ is not None and table in agreements.__doc__
+    docs = Path(__file__).resolve().parents[2] / "docs" / "agreements.md"
+    assert table in docs.read_text(encoding="utf-8")
+
+
+# Art 21 at the real dates --------------------------------------------------------------------
 
 
 def test_not_in_force_before_entry_into_force(gsomia):
@@ -209,51 +324,90 @@ def test_book_with_event_leaves_the_original_unchanged(book):
 
 # Properties -----------------------------------------------------------------------------------
 
+AGREEMENT = AgreementBook(builtin_schemes(), builtin_agreements()).agreement(GSOMIA)
 instants = st.integers(min_value=0, max_value=10 * 365 * 24).map(
     lambda h: kst("2016-11-23") + timedelta(hours=h)
 )
-kinds = st.sampled_from([NOTICE, SUSPEND, REACTIVATE, WITHDRAW])
+gaps = st.integers(min_value=1, max_value=3 * 365 * 24).map(lambda h: timedelta(hours=h))
+PARTY = st.sampled_from(["KOR", "JPN"])
 
 
 @st.composite
-def histories(draw):
-    """Random event sequences, keeping each event the state table accepts."""
-    events: list[Event] = []
-    for _ in range(draw(st.integers(0, 8))):
-        candidate = Event(
-            GSOMIA, draw(kinds), draw(st.sampled_from(["KOR", "JPN"])), draw(instants)
-        )
-        try:
-            Lifecycle(BOOK.agreement(GSOMIA), [*events, candidate])
-        except InvalidEvent:
-            continue
-        events.append(candidate)
-    return events
+def readings(draw):
+    """The Korea–Japan GSOMIA under each reading of a reactivated notice."""
+    assert AGREEMENT.notice is not None
+    mode = draw(st.sampled_from(Reactivation))
+    return replace(AGREEMENT, notice=replace(AGREEMENT.notice, reactivation=mode))
 
 
-from tests.conftest import builtin_agreements, builtin_schemes  # noqa: E402
-
-BOOK = AgreementBook(builtin_schemes(), builtin_agreements())
+@st.composite
+def histories(draw, agreement):
+    """Event histories walked through the transition table: each event is one the state at
+    its instant accepts, by the party that may make it, so none is thrown away."""
+    life = Lifecycle(agreement)
+    at = draw(instants)
+    for _ in range(draw(st.integers(0, 6))):
+        status = life.status(at)
+        accepted = [kind for (state, kind) in TRANSITIONS if state is status.state]
+        if not accepted:
+            break
+        by = status.notice.by if status.notice else draw(PARTY)
+        life = life.with_event(Event(GSOMIA, draw(st.sampled_from(accepted)), by, at))
+        at += draw(gaps)
+    return list(life.events)
 
 
 @settings(max_examples=150, deadline=None)
-@given(histories(), instants)
-def test_status_and_in_force_agree_at_every_instant(events, at):
-    life = Lifecycle(BOOK.agreement(GSOMIA), events)
+@given(st.data())
+def test_status_and_in_force_agree_at_every_instant(data):
+    agreement = data.draw(readings())
+    events = data.draw(histories(agreement))
+    life = Lifecycle(agreement, events)
+    # Half the instants near a change of the history, where the states are many.
+    changes = [event.at for event in events] + [t for t in (life.terminated_at,) if t]
+    near = st.sampled_from(changes or [AGREEMENT.entry_into_force]).flatmap(
+        lambda t: gaps.map(lambda gap: t + gap / 8) | gaps.map(lambda gap: t - gap / 8)
+    )
+    at = data.draw(instants | near)
     status = life.status(at)
     assert status.in_force == life.in_force(at)
     if status.state is State.TERMINATED:
         assert life.terminated_at is not None and at >= life.terminated_at
+    if status.in_force and all(event.at <= at for event in life.events):
+        # With no later event to change it, the end foreseen at `at` is the end.
+        assert status.terminates_at == life.terminated_at
 
 
 @settings(max_examples=150, deadline=None)
-@given(histories(), instants)
-def test_a_standing_notice_always_ends_a_term_at_a_term_boundary(events, at):
-    """Art 21: termination by notice takes effect at the end of a term, never mid-term."""
-    status = Lifecycle(BOOK.agreement(GSOMIA), events).status(at)
-    if status.state is State.TERMINATION_NOTIFIED and status.notice and status.notice.deadline:
-        assert status.terminates_at is not None
-        assert (
-            status.terminates_at.astimezone(status.terminates_at.tzinfo).strftime("%m-%d")
-            == "11-23"
-        )
+@given(st.data())
+def test_a_notice_ends_the_agreement_at_the_end_of_the_first_term_whose_deadline_it_meets(data):
+    """Art 21: notice 90 days before a term ends; it never ends the agreement mid-term."""
+    # Earlier notices, each withdrawn (perhaps after a suspension) before it could take effect:
+    # the effect of a notice lies at least the 90 days of the notice period after it.
+    events, at = [], data.draw(instants)
+    for _ in range(data.draw(st.integers(0, 2))):
+        events.append(ev(NOTICE, at.isoformat()))
+        if data.draw(st.booleans()):
+            at += timedelta(days=data.draw(st.integers(1, 40)))
+            events.append(ev(SUSPEND, at.isoformat()))
+        at += timedelta(days=data.draw(st.integers(1, 40)))
+        events.append(ev(WITHDRAW, at.isoformat()))
+        at += data.draw(gaps)
+    life = Lifecycle(AGREEMENT, [*events, ev(NOTICE, at.isoformat(), by=data.draw(PARTY))])
+    notice = life.notice_at(at)
+    assert notice is not None
+    effect = notice.takes_effect_at
+    span = int((effect - at).total_seconds())
+    during = life.status(at + timedelta(seconds=data.draw(st.integers(0, span - 1))))
+    assert (during.state, during.terminates_at) == (State.TERMINATION_NOTIFIED, effect)
+    ended_term = life.status(effect - timedelta(microseconds=1))
+    assert ended_term.term_start is not None and ended_term.notice_deadline is not None
+    assert ended_term.term_end == effect  # the end of a term, never mid-term
+    assert at < ended_term.notice_deadline
+    # ... and of the first such term: the one before it had a deadline the notice missed.
+    if notice.late:
+        earlier = life.status(ended_term.term_start - timedelta(microseconds=1))
+        assert earlier.notice_deadline is not None and at >= earlier.notice_deadline
+    else:
+        assert ended_term.term_start <= at
+    assert life.status(effect).state is State.TERMINATED

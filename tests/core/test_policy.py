@@ -95,7 +95,7 @@ def test_release_with_no_agreement_between_the_parties_is_denied(book):
 
 
 def test_release_outside_the_items_releasability_is_denied(book):
-    """Art 5: the originator's own releasability marking binds its releases too."""
+    """Art 6: the originator's own releasability marking binds its releases too."""
     decision = decide_release(
         book, label(book, releasable_to=frozenset({"USA"})), "JPN", kst("2017-03-01")
     )
@@ -180,6 +180,14 @@ def test_a_reader_of_a_party_that_does_not_hold_the_item_is_denied(book):
     assert Code.NOT_RELEASABLE_TO_PARTY in denied.codes()
 
 
+def test_a_foreign_reader_of_the_originators_own_copy_is_denied_citing_their_agreement(book):
+    """Art 6: the copy has not been released to the reader's party."""
+    denied = decide_access(book, reader(book), label(book), kst("2018-01-01"))
+    reason = next(r for r in denied.reasons if r.code is Code.NOT_RELEASABLE_TO_PARTY)
+    assert (reason.agreement, reason.article) == (GSOMIA, "Art 6")
+    assert reason.message == "KOR holds this copy; a reader of JPN may not access it"
+
+
 def test_access_to_received_items_survives_termination(book_notice_stood):
     """Art 21: after termination, CMI already provided stays protected under the agreement."""
     decision = decide_access(
@@ -206,11 +214,11 @@ def consent(item="JPN-2017-0001", to="USA", granted="2017-06-01", expires=None):
     )
 
 
-def test_onward_transfer_without_consent_is_denied_citing_article_5(book):
+def test_onward_transfer_without_consent_is_denied_citing_article_6(book):
     decision = decide_transfer(book, received(book), "JPN-2017-0001", "USA", kst("2018-01-01"), [])
     assert not decision.allowed
     assert decision.reasons[0].code is Code.CONSENT_MISSING
-    assert decision.reasons[0].article == "Art 5"
+    assert decision.reasons[0].article == "Art 6"
 
 
 def test_onward_transfer_with_written_consent_is_allowed(book):
@@ -258,6 +266,7 @@ def test_returning_an_item_to_its_originator_needs_no_consent(book):
     decision = decide_transfer(book, received(book), "JPN-2017-0001", "KOR", kst("2018-01-01"), [])
     assert decision.allowed
     assert decision.codes() == (Code.RETURN_TO_ORIGINATOR,)
+    assert decision.reasons[0].article == "Art 6"  # Art 6(h): return to the originator
 
 
 def test_consent_does_not_replace_an_agreement_with_the_third_party(book):
@@ -273,8 +282,11 @@ def test_consent_does_not_replace_an_agreement_with_the_third_party(book):
 SCHEMES = builtin_schemes()
 AGREEMENTS = builtin_agreements()
 PARTIES = ["KOR", "JPN", "USA", "NATO"]
+BOUND = [("KOR", "JPN"), ("KOR", "USA"), ("JPN", "USA")]  # each pair has a bilateral agreement
 TOPICS = ["nk-missile", "nk-nuclear", "naval-operations", "general"]
 instants = st.integers(0, 40 * 365 * 24).map(lambda h: kst("1985-01-01") + timedelta(hours=h))
+# 2017 to mid-2019: every agreement in force under every book below.
+in_force = st.integers(0, 2 * 365 * 24).map(lambda h: kst("2017-01-01") + timedelta(hours=h))
 
 
 @st.composite
@@ -285,78 +297,163 @@ def books(draw):
     if draw(st.booleans()):
         target = draw(st.sampled_from(["USA-JPN-GSOMIA-2007", "USA-KOR-SA-1987"]))
         party = draw(st.sampled_from(book.agreement(target).parties))
-        at = draw(st.integers(0, 15 * 365).map(lambda d: kst("2008-01-01") + timedelta(days=d)))
+        at = draw(st.integers(0, 15 * 365).map(lambda d: kst("2019-08-01") + timedelta(days=d)))
         book = book.with_event(Event(target, EventKind.TERMINATION_NOTICE, party, at))
     return book
 
 
-@st.composite
-def labels(draw, book):
-    originator = draw(st.sampled_from(PARTIES))
-    scheme = book.scheme(originator)
-    releasable = draw(st.none() | st.frozensets(st.sampled_from(PARTIES)))
-    return Label(
-        originator,
-        draw(st.sampled_from(scheme.levels)),
-        draw(st.sampled_from(TOPICS)),
-        releasable_to=releasable,
-    )
+def bound_pair():
+    """An ordered pair of parties that a bilateral agreement binds."""
+    return st.sampled_from(BOUND).flatmap(st.permutations)
+
+
+def admitting(party):
+    """A releasability marking that lets `party` hold the item: none, or a set with it."""
+    return st.none() | st.frozensets(st.sampled_from(PARTIES)).map(lambda s: s | {party})
+
+
+def releasable(party):
+    """A releasability marking that admits `party`, or any set of parties."""
+    return admitting(party) | st.frozensets(st.sampled_from(PARTIES))
+
+
+def effective(label):
+    """The parties a label lets hold the item."""
+    return (label.releasable_to or frozenset(PARTIES)) | {label.originator}
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.data())
 def test_no_release_is_allowed_under_an_agreement_not_in_force_at_that_instant(data):
-    """Rule 2 / Art 21."""
+    """Rule 2 (Art 21); and while it is in force, a covered level goes to an admitted party."""
     book = data.draw(books())
-    item = data.draw(labels(book))
-    recipient = data.draw(st.sampled_from([p for p in PARTIES if p != item.originator]))
-    at = data.draw(instants)
+    originator, recipient = data.draw(bound_pair())
+    (agreement,) = book.bilateral(originator, recipient)
+    life = book.lifecycle(agreement.id)
+    # Instants within five years of entry into force or termination: in force about half the time.
+    edges = [agreement.entry_into_force, *([life.terminated_at] if life.terminated_at else [])]
+    at = data.draw(
+        st.sampled_from(edges).flatmap(
+            lambda t: st.integers(-5 * 365 * 24, 5 * 365 * 24).map(lambda h: t + timedelta(hours=h))
+        )
+    )
+    item = Label(
+        originator,
+        data.draw(st.sampled_from(book.scheme(originator).levels)),
+        data.draw(st.sampled_from(TOPICS)),
+        releasable_to=data.draw(releasable(recipient)),
+    )
     decision = decide_release(book, item, recipient, at)
-    if decision.allowed:
-        assert decision.agreement is not None
-        assert book.lifecycle(decision.agreement).in_force(at)
-        assert book.agreement(decision.agreement).covers(item.level)
+    if life.in_force(at):
+        expected = agreement.covers(item.level) and item.may_be_held_by(recipient)
+        assert decision.allowed == expected
+    else:
+        assert not decision.allowed
+        assert (Code.AGREEMENT_NOT_IN_FORCE, agreement.id, agreement.articles.term) in {
+            (r.code, r.agreement, r.article) for r in decision.reasons
+        }
+
+
+@st.composite
+def copies(draw, book, originator, holder):
+    """The copy `holder` received of an item of `originator`, marked as their agreement says."""
+    (agreement,) = book.bilateral(originator, holder)
+    covered = [level for level in book.scheme(originator).levels if agreement.covers(level)]
+    item = Label(
+        originator,
+        draw(st.sampled_from(covered)),
+        draw(st.sampled_from(TOPICS)),
+        releasable_to=draw(admitting(holder)),
+    )
+    marking = agreement.equivalent_marking(item.level, holder)
+    assert marking is not None
+    return item, item.received_by(holder, book.scheme(holder).by_marking(marking))
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.data())
-def test_every_denial_carries_at_least_one_reason(data):
+def test_every_denial_has_a_reason_citing_the_agreement_and_article_where_one_applies(data):
+    """Deny by default, always explain: a denial names every rule that failed, and each reason
+    cites its agreement and article whenever an agreement binds the two parties concerned."""
     book = data.draw(books())
-    item = data.draw(labels(book))
     at = data.draw(instants)
-    other = data.draw(st.sampled_from([p for p in PARTIES if p != item.originator]))
-    decisions = [decide_release(book, item, other, at)]
-    reading = Reader(
-        data.draw(st.sampled_from(PARTIES)),
-        data.draw(
-            st.none() | st.sampled_from(SCHEMES).flatmap(lambda s: st.sampled_from(s.levels))
-        ),
+    originator, holder = data.draw(bound_pair())
+    item, copy = data.draw(copies(book, originator, holder))
+    recipient = data.draw(st.sampled_from([p for p in PARTIES if p != originator]))
+    reader_party = data.draw(st.sampled_from(PARTIES))
+    reader = Reader(
+        reader_party,
+        data.draw(st.none() | st.sampled_from(book.scheme(reader_party).levels)),
         data.draw(st.frozensets(st.sampled_from(TOPICS))),
     )
-    decisions.append(decide_access(book, reading, item, at))
-    released = decisions[0]
-    if released.allowed and released.recipient_level is not None:
-        copy = item.received_by(other, released.recipient_level)
-        third = data.draw(st.sampled_from(PARTIES))
-        if third != other:
-            consents = data.draw(
-                st.lists(
-                    st.builds(
-                        Consent,
-                        st.just("X-1"),
-                        st.just(item.originator),
-                        st.sampled_from(PARTIES),
-                        instants,
-                        st.none() | instants,
-                    ),
-                    max_size=3,
-                )
+    third = data.draw(st.sampled_from([p for p in PARTIES if p != holder]))
+    consent = st.builds(
+        Consent,
+        st.just("X-1"),
+        st.just(originator),
+        st.sampled_from(PARTIES),
+        instants,
+        st.none() | instants,
+    )
+    # (decision, the two parties whose agreement would apply to it)
+    decisions = [
+        (decide_release(book, item, recipient, at), (originator, recipient)),
+        (
+            decide_access(book, reader, data.draw(st.sampled_from([item, copy])), at),
+            (originator, reader_party),
+        ),
+        (
+            decide_transfer(book, copy, "X-1", third, at, data.draw(st.lists(consent, max_size=3))),
+            (holder, third),
+        ),
+    ]
+    for decision, (a, b) in decisions:
+        if decision.allowed:
+            continue
+        assert decision.reasons and all(reason.message for reason in decision.reasons)
+        assert all(reason.article for reason in decision.reasons if reason.agreement)
+        if a != b and book.bilateral(a, b):
+            assert all(reason.agreement for reason in decision.reasons), decision.reasons
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_releasability_only_shrinks_along_a_chain_of_transfers(data):
+    """Rule 6: each copy admits no party its sender's copy did not, save the one the
+    originator consented to in writing (Art 6)."""
+    book = data.draw(books())
+    at = data.draw(in_force)
+    originator, first = data.draw(bound_pair())
+    item = Label(
+        originator,
+        data.draw(
+            st.sampled_from(
+                [level for level in book.scheme(originator).levels if level.rank in (2, 3)]
             )
-            decisions.append(decide_transfer(book, copy, "X-1", third, at, consents))
-    for decision in decisions:
+        ),
+        data.draw(st.sampled_from(TOPICS)),
+        releasable_to=data.draw(admitting(first)),
+    )
+    onward = data.draw(st.lists(st.sampled_from(PARTIES), min_size=1, max_size=3))
+    consented = data.draw(st.frozensets(st.sampled_from(PARTIES)))
+    consents = [Consent("X-1", originator, party, kst("2016-12-01")) for party in consented]
+    copy, hops = item, 0
+    for recipient in [first, *onward]:
+        if recipient == copy.held_by:
+            continue
+        decision = (
+            decide_release(book, copy, recipient, at)
+            if copy.held_by == originator
+            else decide_transfer(book, copy, "X-1", recipient, at, consents)
+        )
         if not decision.allowed:
-            assert decision.reasons
-            assert all(reason.message for reason in decision.reasons)
+            break
+        assert decision.recipient_level is not None
+        handed = copy.handed_over(recipient, decision.recipient_level)
+        assert handed.held_by == recipient and recipient in effective(handed)
+        assert effective(handed) <= effective(copy) | (consented & {recipient})
+        copy, hops = handed, hops + 1
+    assert hops >= 1  # the first release, to a party the item admits, is always allowed
 
 
 @settings(max_examples=200, deadline=None)
@@ -364,17 +461,23 @@ def test_every_denial_carries_at_least_one_reason(data):
 def test_rank_or_appointment_never_changes_an_access_decision(data):
     """Art 7: never by rank or appointment."""
     book = data.draw(books())
-    item = data.draw(labels(book))
-    party = data.draw(st.sampled_from(PARTIES))
+    originator, holder = data.draw(bound_pair())
+    item, copy = data.draw(copies(book, originator, holder))
+    held = data.draw(st.sampled_from([copy, copy, item]))
+    # Mostly readers of the holding party with need-to-know, so that access is often allowed.
+    party = data.draw(st.sampled_from([holder, holder, originator, *PARTIES]))
     base = Reader(
         party,
         data.draw(st.sampled_from(book.scheme(party).levels)),
-        data.draw(st.frozensets(st.sampled_from(TOPICS))),
+        data.draw(
+            st.frozensets(st.sampled_from(TOPICS)).map(lambda s: s | {copy.topic})
+            | st.just(frozenset())
+        ),
     )
     ranked = replace(
         base, position=data.draw(st.sampled_from(["General", "Minister of Defense", "Admiral"]))
     )
     at = data.draw(instants)
     assert (
-        decide_access(book, base, item, at).allowed == decide_access(book, ranked, item, at).allowed
+        decide_access(book, base, held, at).allowed == decide_access(book, ranked, held, at).allowed
     )

@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
+from gsomia.core.labels import Label
+from gsomia.crypto import binding
 from gsomia.crypto.keys import KeyRecord, KeyRing, Purpose, Status
-from gsomia.crypto.sealing import open_sealed, seal
+from gsomia.crypto.sealing import Opened, open_sealed, seal
 from gsomia.errors import (
     KeyUnavailable,
     LabelAltered,
@@ -26,10 +28,12 @@ from gsomia.errors import (
     UnknownSigner,
 )
 from gsomia.formats import ztdf
-from tests.conftest import SEALED_MANIFESTS
+from gsomia.formats.stanag4774 import LabelStatement
+from gsomia.store import files
+from tests.conftest import BUILTIN, SEALED_MANIFESTS
 from tests.keyrings import NOW, PASSPHRASE, recipient, ring_for
 
-LABEL = {"Xmlns": "urn:nato:stanag:4774:confidentialitymetadatalabel:1:0", "Classification": "x"}
+LABEL = Label("KOR", BUILTIN.scheme("KOR").read("II"), "nk-missile", "early warning")
 SEGMENT = 1024
 
 
@@ -45,17 +49,27 @@ def sealed(
 ):
     kor = rings["KOR"]
     path = tmp_path / name
-    seal(
-        io.BytesIO(data),
-        path,
-        label=dict(LABEL),
-        attributes=["https://gsomia.invalid/attr/classification/value/secret"],
-        recipients=[recipient(kor, party, purpose) for party in to],
-        sealed_by="KOR",
-        signer=kor.signing(),
-        segment_size=segment,
-    )
+    with files.output(path) as out:
+        seal(
+            io.BytesIO(data),
+            out,
+            label=LABEL,
+            recipients=[recipient(kor, party, purpose) for party in to],
+            sealed_by="KOR",
+            signer=kor.signing(),
+            now=NOW,
+            segment_size=segment,
+        )
     return path
+
+
+def open_path(path: Path, ring: KeyRing, destination: Path | None) -> Opened:
+    """Open as the node does: from a checked input into an unnamed file, linked on success."""
+    with files.open_input(path) as source:
+        if destination is None:
+            return open_sealed(source, None, ring)
+        with files.output(destination) as out:
+            return open_sealed(source, out, ring, private_destination=True)
 
 
 def entries(path: Path) -> tuple[dict[str, Any], bytes]:
@@ -78,10 +92,10 @@ def leftovers(folder: Path) -> list[str]:
 def test_round_trip_for_every_size_and_key_type(tmp_path, rings, size, purpose):
     data = os.urandom(size)
     path = sealed(tmp_path, rings, data, purpose=purpose)
-    opened = open_sealed(path, tmp_path / "out", rings["JPN"])
+    opened = open_path(path, rings["JPN"], tmp_path / "out")
     assert (tmp_path / "out").read_bytes() == data
     assert opened.plaintext_size == size
-    assert (opened.sealed_by, opened.label) == ("KOR", LABEL)
+    assert (opened.sealed_by, opened.label.to_label(BUILTIN.schemes)) == ("KOR", LABEL)
     assert opened.signer.startswith("kor-sign-")
 
 
@@ -93,7 +107,7 @@ def test_one_key_access_object_per_recipient_and_each_opens(tmp_path, rings):
         "urn:gsomia:party:USA",
     ]
     for party in ("JPN", "USA"):
-        open_sealed(path, tmp_path / party, rings[party])
+        open_path(path, rings[party], tmp_path / party)
         assert (tmp_path / party).read_bytes() == b"secret"
 
 
@@ -114,7 +128,7 @@ def test_the_manifest_validates_against_the_opentdf_schema(tmp_path, rings):
 def test_a_party_not_addressed_is_not_a_recipient(tmp_path, rings):
     path = sealed(tmp_path, rings, b"x", to=("JPN",))
     with pytest.raises(NotARecipient, match="sealed for JPN, not for USA"):
-        open_sealed(path, tmp_path / "out", rings["USA"])
+        open_path(path, rings["USA"], tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
 
@@ -124,7 +138,7 @@ def test_a_key_unknown_here_cannot_open(tmp_path, rings, records):
         r for r in rings["JPN"].records() if r.purpose is not Purpose.WRAPPED or r.party != "JPN"
     ]
     with pytest.raises(KeyUnavailable, match="not one of this node's keys"):
-        open_sealed(path, tmp_path / "out", KeyRing("JPN", other, PASSPHRASE))
+        open_path(path, KeyRing("JPN", other, PASSPHRASE), tmp_path / "out")
 
 
 def test_a_key_rotated_out_cannot_open(tmp_path, rings):
@@ -138,7 +152,7 @@ def test_a_key_rotated_out_cannot_open(tmp_path, rings):
         for r in rings["JPN"].records()
     ]
     with pytest.raises(KeyUnavailable, match="rotated out"):
-        open_sealed(path, tmp_path / "out", KeyRing("JPN", destroyed, PASSPHRASE))
+        open_path(path, KeyRing("JPN", destroyed, PASSPHRASE), tmp_path / "out")
 
 
 def test_a_retired_key_still_opens(tmp_path, rings):
@@ -156,7 +170,7 @@ def test_a_retired_key_still_opens(tmp_path, rings):
         )
         for r in rings["JPN"].records()
     ]
-    open_sealed(path, tmp_path / "out", KeyRing("JPN", retired, PASSPHRASE))
+    open_path(path, KeyRing("JPN", retired, PASSPHRASE), tmp_path / "out")
     assert (tmp_path / "out").read_bytes() == b"still readable"
 
 
@@ -167,7 +181,7 @@ def test_an_altered_payload_segment_is_refused(tmp_path, rings):
     flipped[SEGMENT + 100] ^= 0x01
     rewrite(path, manifest, bytes(flipped))
     with pytest.raises(PayloadAltered, match="segment 1 was altered"):
-        open_sealed(path, tmp_path / "out", rings["JPN"])
+        open_path(path, rings["JPN"], tmp_path / "out")
     assert not (tmp_path / "out").exists()
     assert leftovers(tmp_path) == []
 
@@ -179,7 +193,7 @@ def test_reordered_segments_are_refused(tmp_path, rings):
     first, second, rest = payload[:size], payload[size : 2 * size], payload[2 * size :]
     rewrite(path, manifest, second + first + rest)
     with pytest.raises(SegmentsReordered, match="segment 0 holds segment 1's data"):
-        open_sealed(path, tmp_path / "out", rings["JPN"])
+        open_path(path, rings["JPN"], tmp_path / "out")
 
 
 def test_a_truncated_payload_is_refused(tmp_path, rings):
@@ -187,7 +201,7 @@ def test_a_truncated_payload_is_refused(tmp_path, rings):
     manifest, payload = entries(path)
     rewrite(path, manifest, payload[:-10])
     with pytest.raises(PayloadTruncated):
-        open_sealed(path, tmp_path / "out", rings["JPN"])
+        open_path(path, rings["JPN"], tmp_path / "out")
 
 
 def test_dropping_the_last_segment_from_payload_and_manifest_is_refused(tmp_path, rings):
@@ -196,7 +210,7 @@ def test_dropping_the_last_segment_from_payload_and_manifest_is_refused(tmp_path
     manifest["encryptionInformation"]["integrityInformation"]["segments"].pop()
     rewrite(path, manifest, payload[: 2 * (SEGMENT + 28)])
     with pytest.raises(ManifestAltered):
-        open_sealed(path, tmp_path / "out", rings["JPN"])
+        open_path(path, rings["JPN"], tmp_path / "out")
 
 
 @pytest.mark.parametrize(
@@ -218,37 +232,32 @@ def test_an_altered_manifest_or_policy_is_refused(tmp_path, rings, change):
     change(manifest)
     rewrite(path, manifest, payload)
     with pytest.raises(OpenError) as error:
-        open_sealed(path, tmp_path / "out", rings["JPN"])
+        open_path(path, rings["JPN"], tmp_path / "out")
     assert isinstance(error.value, ManifestAltered | NotARecipient)
 
 
 def test_a_policy_swapped_with_a_re_signed_manifest_breaks_the_key_binding(tmp_path, rings):
     """Even a manifest re-signed by a known party cannot carry a policy its key was not bound to."""
-    from gsomia.crypto import sealing as sealing_module
-
     path = sealed(tmp_path, rings, b"x")
     manifest, payload = entries(path)
     manifest["encryptionInformation"]["policy"] = "eyJib2R5Ijp7fX0="
-    manifest["assertions"] = [
-        sealing_module._label_assertion(
-            {k: v for k, v in manifest.items() if k != "assertions"},
-            dict(LABEL),
-            "KOR",
-            rings["KOR"].signing(),
-        )
-    ]
-    rewrite(path, manifest, payload)
+    unsigned = ztdf.parse_manifest({k: v for k, v in manifest.items() if k != "assertions"})
+    statement = LabelStatement.from_label(LABEL, NOW)
+    resigned = binding.bind(unsigned, statement, "KOR", rings["KOR"].signing())
+    rewrite(path, resigned.document(), payload)
     with pytest.raises(ManifestAltered, match="policy does not match its binding"):
-        open_sealed(path, tmp_path / "out", rings["JPN"])
+        open_path(path, rings["JPN"], tmp_path / "out")
 
 
 def test_an_altered_label_is_refused(tmp_path, rings):
     path = sealed(tmp_path, rings, b"x")
     manifest, payload = entries(path)
-    manifest["assertions"][0]["statement"]["value"]["Classification"] = "UNCLASSIFIED"
+    value = manifest["assertions"][0]["statement"]["value"]
+    value["ConfidentialityInformation"]["Classification"] = "UNCLASSIFIED"
     rewrite(path, manifest, payload)
     with pytest.raises(LabelAltered, match="changed after it was signed"):
-        open_sealed(path, tmp_path / "out", rings["JPN"])
+        open_path(path, rings["JPN"], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
 
 
 def test_an_altered_label_binding_is_refused(tmp_path, rings):
@@ -260,14 +269,14 @@ def test_an_altered_label_binding_is_refused(tmp_path, rings):
     )
     rewrite(path, manifest, payload)
     with pytest.raises(LabelAltered):
-        open_sealed(path, tmp_path / "out", rings["JPN"])
+        open_path(path, rings["JPN"], tmp_path / "out")
 
 
 def test_a_signature_by_an_unknown_originator_is_refused(tmp_path, rings, records):
     path = sealed(tmp_path, rings, b"x")
     stranger = ring_for("JPN", records, drop=("KOR",))
     with pytest.raises(UnknownSigner, match="belongs to no known party"):
-        open_sealed(path, tmp_path / "out", stranger)
+        open_path(path, stranger, tmp_path / "out")
 
 
 def test_opening_runs_in_constant_memory(tmp_path, rings):
@@ -291,21 +300,54 @@ def test_opening_runs_in_constant_memory(tmp_path, rings):
     path = sealed(tmp_path, rings, b"", segment=segment)  # warm the key caches
     tracemalloc.reset_peak()
     kor = rings["KOR"]
-    seal(
-        io.BufferedReader(Zeros(size)),
-        path,
-        label=dict(LABEL),
-        attributes=[],
-        recipients=[recipient(kor, "JPN")],
-        sealed_by="KOR",
-        signer=kor.signing(),
-        segment_size=segment,
-    )
+    with files.output(path) as out:
+        seal(
+            io.BufferedReader(Zeros(size)),
+            out,
+            label=LABEL,
+            recipients=[recipient(kor, "JPN")],
+            sealed_by="KOR",
+            signer=kor.signing(),
+            now=NOW,
+            segment_size=segment,
+        )
     sealing_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.reset_peak()
-    opened = open_sealed(path, None, rings["JPN"])
+    opened = open_path(path, rings["JPN"], None)
     opening_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert opened.plaintext_size == size
     assert sealing_peak < 8 * segment
     assert opening_peak < 8 * segment
+
+
+def test_opening_to_a_stream_delivers_the_plaintext(tmp_path, rings):
+    data = os.urandom(4 * SEGMENT + 3)
+    stream = io.BytesIO()
+    with files.open_input(sealed(tmp_path, rings, data)) as source:
+        opened = open_sealed(source, stream, rings["JPN"])
+    assert stream.getvalue() == data
+    assert opened.plaintext_size == len(data)
+
+
+def test_opening_to_a_stream_writes_nothing_until_every_segment_verified(tmp_path, rings):
+    """A consumer of standard output never receives a byte of an item that fails later."""
+    path = sealed(tmp_path, rings, os.urandom(4 * SEGMENT))
+    manifest, payload = entries(path)
+    flipped = bytearray(payload)
+    flipped[-20] ^= 0x01  # inside the last segment's ciphertext
+    rewrite(path, manifest, bytes(flipped))
+    stream = io.BytesIO()
+    with files.open_input(path) as source, pytest.raises(PayloadAltered, match="segment 3"):
+        open_sealed(source, stream, rings["JPN"])
+    assert stream.getvalue() == b""
+
+
+def test_the_sealed_label_is_the_4774_statement_of_the_core_label(tmp_path, rings):
+    path = sealed(tmp_path, rings, b"x")
+    manifest, _ = entries(path)
+    value = manifest["assertions"][0]["statement"]["value"]
+    assert value["ConfidentialityInformation"]["Classification"] == "군사Ⅱ급비밀"
+    assert value["CreationTime"] == "2026-11-30T00:00:00Z"
+    policy = ztdf.Policy.decode(manifest["encryptionInformation"]["policy"])
+    assert [a.attribute for a in policy.body.data_attributes] == ztdf.policy_attributes(LABEL)

@@ -1,4 +1,5 @@
-"""The Label as a STANAG 4774 confidentiality label, and the ADatP-4774 vectors read."""
+"""The Label as a STANAG 4774 confidentiality label, both directions, and the ADatP-4774
+vectors read."""
 
 from datetime import UTC, datetime
 
@@ -7,6 +8,7 @@ import pytest
 from gsomia.core.labels import Label
 from gsomia.errors import LabelAltered
 from gsomia.formats import stanag4774
+from gsomia.formats.stanag4774 import LabelStatement
 from tests.conftest import VECTORS as SHARED_VECTORS
 
 VECTORS = SHARED_VECTORS / "stanag4774-spiffing"
@@ -18,33 +20,71 @@ def test_a_received_label_round_trips_with_originator_and_holder_marking(book):
         "KOR", kor.read("II"), "nk-missile", "early warning", frozenset({"KOR", "JPN"}), ("NOFORN",)
     )
     copy = label.received_by("JPN", book.scheme("JPN").read("gokuhi"))
-    value = stanag4774.statement_value(copy, datetime(2017, 5, 15, tzinfo=UTC))
+    value = LabelStatement.from_label(copy, datetime(2017, 5, 15, tzinfo=UTC)).document()
+    assert value["Xmlns"] == stanag4774.SCHEMA
     assert value["ConfidentialityInformation"]["Classification"] == "군사Ⅱ급비밀"
+    assert value["ConfidentialityInformation"]["Category"][0] == {
+        "TagName": "Releasable To",
+        "Type": "PERMISSIVE",
+        "GenericValues": ["JPN", "KOR"],
+    }
     assert value["AlternativeConfidentialityInformation"][0]["Classification"] == "極秘"
     assert value["CreationTime"] == "2017-05-15T00:00:00Z"
-    assert stanag4774.label_from(value, book.schemes) == copy
+    assert (value["Originator"], value["Holder"], value["Topic"]) == ("KOR", "JPN", "nk-missile")
+    assert LabelStatement.parse(value).to_label(book.schemes) == copy
+
+
+def test_an_originators_label_round_trips_without_holder_or_releasability(book):
+    label = Label("KOR", book.scheme("KOR").read("III"), "logistics")
+    value = LabelStatement.from_label(label, datetime(2020, 1, 1, 9, tzinfo=UTC)).document()
+    assert "Holder" not in value and "AlternativeConfidentialityInformation" not in value
+    assert value["ConfidentialityInformation"]["Category"] == []
+    assert LabelStatement.parse(value).to_label(book.schemes) == label
 
 
 def test_an_incomplete_label_is_refused(book):
     with pytest.raises(LabelAltered, match="incomplete"):
-        stanag4774.label_from({"Originator": "KOR"}, book.schemes)
+        LabelStatement.parse({"Originator": "KOR"})
+
+
+def test_a_label_naming_an_unknown_scheme_is_refused(book):
+    label = Label("KOR", book.scheme("KOR").read("II"), "nk-missile")
+    value = LabelStatement.from_label(label, datetime(2017, 5, 15, tzinfo=UTC)).document()
+    value["ConfidentialityInformation"]["PolicyIdentifier"] = "ATLANTIS"
+    with pytest.raises(LabelAltered, match="unknown scheme 'ATLANTIS'"):
+        LabelStatement.parse(value).to_label(book.schemes)
+
+
+def test_a_holder_without_its_marking_is_refused(book):
+    label = Label("KOR", book.scheme("KOR").read("II"), "nk-missile")
+    value = LabelStatement.from_label(label, datetime(2017, 5, 15, tzinfo=UTC)).document()
+    value["Holder"] = "JPN"
+    with pytest.raises(LabelAltered, match="holder JPN but not its marking"):
+        LabelStatement.parse(value).to_label(book.schemes)
 
 
 @pytest.mark.parametrize("number", [1, 2, 3, 4])
 def test_the_adatp_4774_table_17_labels_read_as_nato_levels(book, number):
-    value = stanag4774.read_xml(
+    label = stanag4774.read_xml(
         (VECTORS / f"nato-4774-17-{number}.nato").read_text(encoding="utf-8")
     )
-    information = value["ConfidentialityInformation"]
-    assert information["PolicyIdentifier"] == "NATO"
-    level = book.scheme("NATO").by_marking(information["Classification"])
+    information = label.confidentiality_information
+    assert information.policy_identifier == "NATO"
+    level = book.scheme("NATO").by_marking(information.classification)
     assert level.party == "NATO"
-    assert all(category["GenericValues"] for category in information["Category"])
+    assert all(category.generic_values for category in information.category)
 
 
 def test_the_releasable_to_category_of_vector_one(book):
-    value = stanag4774.read_xml((VECTORS / "nato-4774-17-1.nato").read_text(encoding="utf-8"))
-    categories = {
-        c["TagName"]: c["GenericValues"] for c in value["ConfidentialityInformation"]["Category"]
-    }
-    assert categories["Releasable To"] == ["NATO", "ISAF", "KFOR", "RESOLUTE SUPPORT"]
+    label = stanag4774.read_xml((VECTORS / "nato-4774-17-1.nato").read_text(encoding="utf-8"))
+    assert label.confidentiality_information.values("Releasable To") == [
+        "NATO",
+        "ISAF",
+        "KFOR",
+        "RESOLUTE SUPPORT",
+    ]
+
+
+def test_malformed_xml_is_refused_in_one_line():
+    with pytest.raises(LabelAltered, match="XML is malformed"):
+        stanag4774.read_xml("<originatorConfidentialityLabel><unclosed>")

@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
-from gsomia.crypto.sealing import open_sealed
+from gsomia.crypto.sealing import seal
 from gsomia.errors import UnsafeContainer
 from gsomia.formats import ztdf
-from tests.crypto.test_sealing import entries, leftovers, sealed
+from gsomia.store import files
+from tests.crypto.test_sealing import LABEL, entries, leftovers, open_path, sealed
+from tests.keyrings import NOW, recipient
 
 
 @pytest.fixture
@@ -24,7 +26,7 @@ def good(tmp_path, rings) -> tuple[dict[str, Any], bytes]:
 def refused(path: Path, rings, match: str) -> None:
     out = path.parent / "out.bin"
     with pytest.raises(UnsafeContainer, match=match):
-        open_sealed(path, out, rings["JPN"])
+        open_path(path, rings["JPN"], out)
     assert not out.exists()
     assert leftovers(path.parent) == []
 
@@ -109,9 +111,26 @@ def test_something_that_is_not_a_zip_is_refused(tmp_path, rings):
     refused(path, rings, "not a ZTDF archive")
 
 
-def test_a_missing_file_is_named(tmp_path, rings):
-    with pytest.raises(UnsafeContainer, match="no such file"):
-        open_sealed(tmp_path / "absent.tdf", None, rings["JPN"])
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        json.dumps({"x": json.loads("[" * 200 + "]" * 200)}).encode(),
+    ],
+    ids=["beyond-the-parser", "beyond-the-limit"],
+)
+def test_a_deeply_nested_manifest_is_refused_in_one_line(tmp_path, rings, good, manifest):
+    _, payload = good
+    path = build(tmp_path / "deep.tdf", [(ztdf.PAYLOAD, payload, 0), (ztdf.MANIFEST, manifest, 0)])
+    refused(path, rings, "nests deeper than 32 levels")
+
+
+def test_a_container_is_read_from_a_file_object(tmp_path, rings):
+    path = sealed(tmp_path, rings, b"content" * 100)
+    container = ztdf.read_container(io.BytesIO(path.read_bytes()))
+    assert container.size == path.stat().st_size
+    assert container.manifest.segment_sizes() == [(700, 728)]
+    assert len(container.payload().read(container.payload_size)) == 728
 
 
 def test_a_manifest_with_a_wrong_payload_reference_is_refused(tmp_path, rings, good):
@@ -124,7 +143,7 @@ def test_a_manifest_with_a_wrong_payload_reference_is_refused(tmp_path, rings, g
         [(ztdf.PAYLOAD, payload, 0), (ztdf.MANIFEST, json.dumps(manifest).encode(), 0)],
     )
     with pytest.raises(ManifestAltered):
-        open_sealed(path, tmp_path / "out", rings["JPN"])
+        open_path(path, rings["JPN"], tmp_path / "out")
 
 
 def test_a_failed_seal_leaves_nothing_on_disk(tmp_path, rings):
@@ -141,18 +160,15 @@ def test_a_failed_seal_leaves_nothing_on_disk(tmp_path, rings):
             buffer[:10] = b"0123456789"
             return 10
 
-    from gsomia.crypto.sealing import seal
-    from tests.keyrings import recipient
-
-    with pytest.raises(OSError, match="device gone"):
+    with pytest.raises(OSError, match="device gone"), files.output(tmp_path / "x.tdf") as out:
         seal(
             io.BufferedReader(Broken(), buffer_size=10),
-            tmp_path / "x.tdf",
-            label={},
-            attributes=[],
+            out,
+            label=LABEL,
             recipients=[recipient(rings["KOR"], "JPN")],
             sealed_by="KOR",
             signer=rings["KOR"].signing(),
+            now=NOW,
             segment_size=64,
         )
     assert list(tmp_path.iterdir()) == []
@@ -163,3 +179,31 @@ def test_a_truncated_archive_is_refused(tmp_path, rings):
     data = path.read_bytes()
     path.write_bytes(data[: len(data) - 200])  # the central directory is cut off
     refused(path, rings, "not a ZTDF archive")
+
+
+def test_a_manifest_that_fails_its_checksum_is_refused(tmp_path, rings, good):
+    manifest, payload = good
+    path = build(
+        tmp_path / "c.tdf",
+        [(ztdf.PAYLOAD, payload, 0), (ztdf.MANIFEST, json.dumps(manifest).encode(), 0)],
+    )
+    data = bytearray(path.read_bytes())
+    at = data.index(b'"encryptionInformation"')
+    data[at + 1] ^= 0x20  # the stored manifest changes; its CRC-32 no longer matches
+    path.write_bytes(bytes(data))
+    refused(path, rings, "the manifest cannot be read")
+
+
+def test_a_manifest_in_an_unknown_compression_is_refused(tmp_path, rings, good):
+    manifest, payload = good
+    path = build(
+        tmp_path / "z.tdf",
+        [(ztdf.PAYLOAD, payload, 0), (ztdf.MANIFEST, json.dumps(manifest).encode(), 0)],
+    )
+    data = bytearray(path.read_bytes())
+    for signature in (b"PK\x03\x04", b"PK\x01\x02"):  # the method in both headers: 99
+        at = data.index(signature, data.index(signature) + 1)
+        offset = 8 if signature == b"PK\x03\x04" else 10
+        data[at + offset : at + offset + 2] = (99).to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+    refused(path, rings, "the manifest cannot be read")

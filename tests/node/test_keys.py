@@ -1,4 +1,5 @@
-"""The node's keys: generated, stored encrypted, rotated, destroyed, exchanged with partners."""
+"""The node's keys: generated, stored encrypted, rotated, destroyed, exchanged with partners —
+and a partner's key set pinned, so that no impostor's keys slip in beside the real ones."""
 
 import json
 
@@ -6,119 +7,149 @@ import pytest
 from sqlalchemy import select
 
 from gsomia.crypto.keys import Purpose, Status
-from gsomia.errors import Conflict, InvalidRequest, KeyStoreError
-from gsomia.node import keys, setup
-from gsomia.node.registry import Registry
+from gsomia.errors import Conflict, InvalidRequest, KeySetRejected, KeyStoreError
+from gsomia.node import queries
+from gsomia.node.commands import keys
+from gsomia.node.commands.keys import Replacement
 from gsomia.store import tables
+from tests.conftest import make_node
 
 PASSPHRASE = b"a long test passphrase"
 
 
-def node(db_url, party, tmp_path=None):
-    registry = Registry.open(db_url)
-    setup.init(registry, party)
-    return registry
+def ring(node, passphrase=PASSPHRASE):
+    with node.read() as tx:
+        return keys.keyring(tx, passphrase)
 
 
-def test_init_makes_one_active_key_per_purpose(registry):
-    made = keys.init_keys(registry, PASSPHRASE)
-    assert sorted(r.purpose for r in made) == sorted(Purpose)
+@pytest.fixture
+def japan_nodes(tmp_path):
+    """Two unrelated JPN registries: the real one and an impostor, each with its keys."""
+    made = []
+    for name in ("jpn", "impostor"):
+        japan = make_node(f"sqlite:///{tmp_path / name}.db", "JPN", "Asia/Tokyo")
+        keys.init_keys(japan, PASSPHRASE)
+        made.append(japan)
+    yield made
+    for japan in made:
+        japan.close()
+
+
+def exported(node):
+    return json.dumps(keys.export_public(node, PASSPHRASE))
+
+
+def test_init_makes_one_active_key_per_purpose(node):
+    made = keys.init_keys(node, PASSPHRASE)
+    assert sorted(r.purpose for r in made) == sorted(p.value for p in Purpose)
     assert {r.algorithm for r in made} == {"Ed25519", "RSA-2048", "EC-P256"}
-    assert all(r.kid.startswith(f"kor-{r.purpose.value}-") for r in made)
+    assert all(r.kid.startswith(f"kor-{r.purpose}-") for r in made)
     with pytest.raises(Conflict, match="rotate"):
-        keys.init_keys(registry, PASSPHRASE)
+        keys.init_keys(node, PASSPHRASE)
 
 
-def test_private_keys_are_never_stored_in_clear(registry):
-    keys.init_keys(registry, PASSPHRASE)
-    with registry.transaction() as connection:
-        stored = connection.execute(select(tables.party_keys.c.private_pem)).scalars().all()
+def test_a_short_passphrase_never_protects_keys(node):
+    with pytest.raises(KeyStoreError, match="at least 12 characters"):
+        keys.init_keys(node, b"short")
+    assert queries.keys(node) == []
+
+
+def test_private_keys_are_never_stored_in_clear(node):
+    keys.init_keys(node, PASSPHRASE)
+    with node.read() as tx:
+        stored = tx.connection.execute(select(tables.party_keys.c.private_pem)).scalars().all()
     assert stored
-    assert all(pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----") for pem in stored)
+    assert all("PRIVATE KEY" not in pem and "scrypt" in pem for pem in stored)
 
 
-def test_a_wrong_passphrase_is_refused_without_revealing_the_key(registry):
-    keys.init_keys(registry, PASSPHRASE)
+def test_a_wrong_passphrase_is_refused_without_revealing_the_key(node):
+    keys.init_keys(node, PASSPHRASE)
     with pytest.raises(KeyStoreError) as error:
-        keys.keyring(registry, b"wrong").signing()
+        ring(node, b"wrong passphrase").signing()
     assert "wrong passphrase" in error.value.message
     assert "PRIVATE KEY" not in error.value.message
 
 
-def test_rotation_retires_old_keys_which_open_but_never_sign(registry):
-    first = {r.purpose: r.kid for r in keys.init_keys(registry, PASSPHRASE)}
-    new, retired = keys.rotate(registry, PASSPHRASE)
-    assert sorted(retired) == sorted(first.values())
-    ring = keys.keyring(registry, PASSPHRASE)
-    assert ring.signing()[0] == next(r.kid for r in new if r.purpose is Purpose.SIGN)
-    old_wrap = first[Purpose.WRAPPED]
-    old, active = ring.record(old_wrap), ring.active("KOR", Purpose.WRAPPED)
+def test_rotation_retires_old_keys_which_open_but_never_sign(node):
+    first = {r.purpose: r.kid for r in keys.init_keys(node, PASSPHRASE)}
+    rotated = keys.rotate(node, PASSPHRASE)
+    assert sorted(rotated.retired) == sorted(first.values())
+    current = ring(node)
+    assert current.signing()[0] == next(r.kid for r in rotated.new if r.purpose == "sign")
+    old_wrap = first["wrapped"]
+    old, active = current.record(old_wrap), current.active("KOR", Purpose.WRAPPED)
     assert old is not None and active is not None
     assert old.status is Status.RETIRED
-    assert ring.private(old_wrap) is not None
+    assert current.private(old_wrap) is not None
     assert active.kid != old_wrap
 
 
-def test_rotation_with_another_passphrase_is_refused(registry):
-    keys.init_keys(registry, PASSPHRASE)
+def test_rotation_with_another_passphrase_is_refused(node):
+    keys.init_keys(node, PASSPHRASE)
     with pytest.raises(KeyStoreError, match="wrong passphrase"):
-        keys.rotate(registry, b"another")
+        keys.rotate(node, b"another long passphrase")
 
 
-def test_only_retired_keys_can_be_destroyed(registry):
-    made = keys.init_keys(registry, PASSPHRASE)
+def test_only_retired_keys_can_be_destroyed(node):
+    made = keys.init_keys(node, PASSPHRASE)
     with pytest.raises(InvalidRequest, match="only a retired key"):
-        keys.destroy(registry, made[0].kid)
-    keys.rotate(registry, PASSPHRASE)
-    destroyed = keys.destroy(registry, made[0].kid)
-    assert destroyed.status is Status.DESTROYED and destroyed.private_pem is None
+        keys.destroy(node, made[0].kid)
+    keys.rotate(node, PASSPHRASE)
+    assert keys.destroy(node, made[0].kid).status == "destroyed"
+    assert ring(node).record(made[0].kid).private_pem is None
 
 
-def test_key_sets_import_on_trust_then_only_when_signed_by_a_known_key(db_url, tmp_path):
-    korea, japan = node(db_url, "KOR"), Registry.open(f"sqlite:///{tmp_path / 'jpn.db'}")
-    setup.init(japan, "JPN")
-    keys.init_keys(korea, PASSPHRASE)
-    exported = json.dumps(keys.export_public(korea, PASSPHRASE))
-    with pytest.raises(KeyStoreError, match="--trust"):
-        keys.import_public(japan, exported)
-    imported = keys.import_public(japan, exported, trust=True)
-    assert (imported.party, len(imported.added)) == ("KOR", 3)
-    keys.rotate(korea, PASSPHRASE)
-    rotated = keys.import_public(japan, json.dumps(keys.export_public(korea, PASSPHRASE)))
+def test_a_first_key_set_is_pinned_only_on_trust_and_a_rotation_follows(node, japan_nodes):
+    japan, _ = japan_nodes
+    with pytest.raises(KeySetRejected, match="no keys are pinned for JPN"):
+        keys.import_public(node, exported(japan))
+    imported = keys.import_public(node, exported(japan), trust=True)
+    assert (imported.party, len(imported.added)) == ("JPN", 3)
+    keys.rotate(japan, PASSPHRASE)
+    rotated = keys.import_public(node, exported(japan))
     assert len(rotated.added) == 3
-    ring = keys.keyring(japan, None)
-    assert {r.status for r in ring.records() if r.party == "KOR"} == {Status.ACTIVE, Status.RETIRED}
-    korea.close()
-    japan.close()
+    statuses = {k.status for k in queries.keys(node) if k.party == "JPN"}
+    assert statuses == {"active", "retired"}
 
 
-def test_an_altered_key_set_is_refused(registry, tmp_path):
-    japan = Registry.open(f"sqlite:///{tmp_path / 'jpn.db'}")
-    setup.init(japan, "JPN")
-    keys.init_keys(japan, PASSPHRASE)
+def test_an_impostors_key_set_is_refused_even_with_trust(node, japan_nodes):
+    """The attack: import another set for a party already pinned, hoping --trust adds it."""
+    japan, impostor = japan_nodes
+    keys.import_public(node, exported(japan), trust=True)
+    pinned = {k.kid for k in queries.keys(node)}
+    for trust in (False, True):
+        with pytest.raises(KeySetRejected, match="not signed by any key pinned for JPN"):
+            keys.import_public(node, exported(impostor), trust=trust)
+    assert {k.kid for k in queries.keys(node)} == pinned
+
+
+def test_an_explicit_replacement_names_both_fingerprints(node, japan_nodes):
+    japan, replacement = japan_nodes
+    keys.import_public(node, exported(japan), trust=True)
+    old = next(k.fingerprint for k in queries.keys(node) if k.purpose == "sign")
+    new_document = keys.export_public(replacement, PASSPHRASE)
+    new = next(k["fingerprint"] for k in new_document["keys"] if k["purpose"] == "sign")
+    with pytest.raises(KeySetRejected, match="not the fingerprint of JPN's pinned signing key"):
+        keys.import_public(node, json.dumps(new_document), replace=Replacement(new, new))
+    with pytest.raises(KeySetRejected, match="not the fingerprint of the offered set"):
+        keys.import_public(node, json.dumps(new_document), replace=Replacement(old, old))
+    replaced = keys.import_public(node, json.dumps(new_document), replace=Replacement(old, new))
+    assert len(replaced.added) == 3 and len(replaced.retired) == 3
+    with node.read() as tx:
+        active = keys.keyring(tx, None).active("JPN", Purpose.SIGN)
+    assert active is not None and active.kid in replaced.added
+
+
+def test_an_altered_key_set_is_refused(node, japan_nodes):
+    japan, _ = japan_nodes
     document = keys.export_public(japan, PASSPHRASE)
     document["keys"][1]["status"] = "retired"
-    with pytest.raises(KeyStoreError, match="altered"):
-        keys.import_public(registry, json.dumps(document), trust=True)
-    assert keys.keyring(registry, None).records() == []
-    japan.close()
+    with pytest.raises(KeySetRejected, match="altered"):
+        keys.import_public(node, json.dumps(document), trust=True)
+    assert queries.keys(node) == []
 
 
-def test_a_key_set_signed_by_an_unknown_key_is_refused_once_the_party_is_known(registry, tmp_path):
-    first, second = (Registry.open(f"sqlite:///{tmp_path / f'jpn{n}.db'}") for n in (1, 2))
-    for japan in (first, second):
-        setup.init(japan, "JPN")
-        keys.init_keys(japan, PASSPHRASE)
-    keys.import_public(registry, json.dumps(keys.export_public(first, PASSPHRASE)), trust=True)
-    with pytest.raises(KeyStoreError, match="signed by a key not known for JPN"):
-        keys.import_public(registry, json.dumps(keys.export_public(second, PASSPHRASE)))
-    first.close()
-    second.close()
-
-
-def test_a_node_does_not_import_its_own_party(registry):
-    keys.init_keys(registry, PASSPHRASE)
+def test_a_node_does_not_import_its_own_party(node):
+    keys.init_keys(node, PASSPHRASE)
     with pytest.raises(InvalidRequest, match="own party"):
-        keys.import_public(
-            registry, json.dumps(keys.export_public(registry, PASSPHRASE)), trust=True
-        )
+        keys.import_public(node, exported(node), trust=True)

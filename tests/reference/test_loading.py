@@ -3,10 +3,18 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gsomia.core.agreements import Kind, Reactivation
 from gsomia.errors import ReferenceDataError
-from gsomia.reference import builtin_files, parse_agreement, parse_history, parse_scheme, read_text
+from gsomia.reference import (
+    LOADER,
+    builtin_files,
+    parse_agreement,
+    parse_history,
+    parse_scheme,
+    read_text,
+)
 
 GSOMIA_FILE = next(p for p in builtin_files("agreements") if p.stem == "KOR-JPN-GSOMIA-2016")
 
@@ -33,6 +41,12 @@ def test_the_korea_japan_gsomia_carries_its_article_21_terms(book):
     assert gsomia.entry_into_force.isoformat() == "2016-11-23T00:00:00+09:00"
 
 
+def test_the_korea_japan_gsomia_cites_article_6_for_third_parties(book):
+    """Art 6: no release to a third country without the originator's prior written approval;
+    Art 5 is not where the treaty says it."""
+    assert book.agreement("KOR-JPN-GSOMIA-2016").articles.third_party == "Art 6"
+
+
 def test_tisa_is_a_topic_scoped_hub_arrangement_through_the_us(book):
     tisa = book.agreement("KOR-JPN-USA-TISA-2014")
     assert tisa.kind is Kind.HUB and tisa.hub == "USA"
@@ -51,6 +65,10 @@ def test_the_2019_history_has_the_real_dates(book_2019):
 
 def schemes_by_party(schemes):
     return {s.party: s for s in schemes}
+
+
+def test_yaml_is_read_with_libyamls_c_loader_when_pyyaml_has_it():
+    assert LOADER is (yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader)
 
 
 def test_malformed_yaml_names_the_file_and_line():
@@ -84,6 +102,29 @@ def test_a_party_without_a_scheme_is_named(schemes):
         ReferenceDataError, match=r"field parties\.1: no classification scheme for FRA"
     ):
         parse_agreement(text, "x.yaml", schemes_by_party(schemes))
+
+
+def test_an_entry_into_force_outside_the_supported_range_is_named(schemes):
+    text = read_text(GSOMIA_FILE).replace(
+        "entry_into_force: 2016-11-23", "entry_into_force: 0001-01-01"
+    )
+    with pytest.raises(
+        ReferenceDataError,
+        match=r"field entry_into_force: instant 0001-01-01 is outside the supported range",
+    ):
+        parse_agreement(text, "x.yaml", schemes_by_party(schemes))
+
+
+def test_a_term_longer_than_the_supported_headroom_is_named(schemes):
+    text = read_text(GSOMIA_FILE).replace("months: 12", "months: 12000")
+    with pytest.raises(ReferenceDataError, match=r"field term\.months: .*1200"):
+        parse_agreement(text, "x.yaml", schemes_by_party(schemes))
+
+
+def test_a_history_event_outside_the_supported_range_is_named(agreements):
+    text = "id: h\ntitle: t\nagreement: KOR-JPN-GSOMIA-2016\nevents:\n  - {kind: termination_notice, by: KOR, at: 2299-01-01}\n"
+    with pytest.raises(ReferenceDataError, match=r"field events\.0\.at: .*supported range"):
+        parse_history(text, "h.yaml", {a.id: a for a in agreements})
 
 
 def test_an_unknown_field_is_refused(schemes):

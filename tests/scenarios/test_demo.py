@@ -3,18 +3,25 @@
 from io import StringIO
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
-from gsomia.node.demo import run_demo
-from gsomia.node.registry import Registry
-from gsomia.store import decisions
-from gsomia.store import registry as records
+from gsomia.demo import play
+from gsomia.node import queries
+from gsomia.node.context import Node
+from gsomia.node.settings import Settings
 
 
-def test_the_demo_reports_the_november_2019_answers(tmp_path: Path):
+@pytest.fixture(scope="module")
+def played(tmp_path_factory) -> tuple[str, Path]:
+    directory = tmp_path_factory.mktemp("demo")
     buffer = StringIO()
-    run_demo(Console(file=buffer, width=140, color_system=None, soft_wrap=True), tmp_path)
-    report = buffer.getvalue()
+    play.run(directory, Console(file=buffer, width=140, color_system=None, soft_wrap=True))
+    return buffer.getvalue(), directory
+
+
+def test_the_demo_reports_the_november_2019_answers(played):
+    report, _ = played
     assert "24 Aug 2019 (end of day)" in report
     assert "lapses at 2019-11-23" in report
     assert "│ state of the GSOMIA" in report and "terminated" in report
@@ -27,26 +34,24 @@ def test_the_demo_reports_the_november_2019_answers(tmp_path: Path):
     assert "State: in_force; ordinary annual renewal resumes" in report
 
 
-def test_the_demo_seals_the_exchange_and_shows_the_ledger_catching_a_forgery(tmp_path: Path):
-    buffer = StringIO()
-    run_demo(Console(file=buffer, width=140, color_system=None, soft_wrap=True), tmp_path)
-    report = buffer.getvalue()
+def test_the_demo_seals_the_exchange_and_shows_the_ledger_catching_forgeries(played):
+    report, directory = played
     assert "A copy whose label was edited on the way is refused: the label was changed" in report
     assert "who reads: “Hwasong-12 launched" in report
     assert "KOR: " in report and "verify: intact" in report
     assert "(Korea's 2019 notice) is in Korea's signed log" in report
     assert "the history diverging at entry" in report
-    assert not list(tmp_path.glob("*.txt"))  # no plaintext left behind
+    assert "his next access is refused at once" in report
+    assert "need_to_know" in report
+    assert not list(directory.glob("*.txt"))  # no plaintext left behind
 
 
-def test_the_demo_leaves_two_registries_with_every_decision_recorded(tmp_path: Path):
-    run_demo(Console(file=StringIO(), width=140), tmp_path)
+def test_the_demo_leaves_two_registries_with_every_decision_recorded(played):
+    _, directory = played
     for party in ("kor", "jpn"):
-        registry = Registry.open(f"sqlite:///{tmp_path / f'{party}.db'}")
-        with registry.transaction() as connection:
-            held = records.items(connection)
-            made = decisions.decisions(connection)
-        registry.close()
+        with Node.open(Settings(database=f"sqlite:///{directory / f'{party}.db'}")) as node:
+            held = queries.items(node)
+            made = queries.decisions(node)
         received = [i for i in held if i.originator != party.upper()]
         assert received and all(i.holder_marking for i in received)
         assert any(not d.allowed for d in made)

@@ -29,6 +29,9 @@ def check_topic(topic: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Label:
+    """The label of one copy of an item: who originated it, its marking and topic (Rule 1),
+    who may hold it (Rule 6), and the holder's equivalent marking (Art 4)."""
+
     originator: str
     level: Level
     topic: str
@@ -51,10 +54,11 @@ class Label:
 
     @property
     def held_by(self) -> str:
+        """The party holding this copy: its holder, or the originator for its own copy."""
         return self.holder or self.originator
 
     def may_be_held_by(self, party: str) -> bool:
-        """Whether the label lets `party` hold the item (originator always may)."""
+        """Whether the label lets `party` hold the item (Art 6; the originator always may)."""
         if party == self.originator:
             return True
         return self.releasable_to is None or party in self.releasable_to
@@ -83,10 +87,10 @@ class Label:
         )
 
     def handed_over(self, recipient: str, recipient_level: Level) -> Label:
-        """The label of the copy `recipient` holds after a release or an onward transfer.
+        """The label of the copy `recipient` holds after a release or a transfer (Art 4, Art 6).
 
         Back to its originator, an item carries its own label again. To a third party it goes
-        only with the originator's consent (Art 5), which admits that party; the copy is then
+        only with the originator's consent (Art 6), which admits that party; the copy is then
         re-marked as any received copy (Art 4).
         """
         if recipient == self.originator:
@@ -96,3 +100,8 @@ class Label:
                 recipient, recipient_level
             )
         return self.received_by(recipient, recipient_level)
+
+
+GENERAL_TOPIC = "general"
+"""The topic of a question that names none: valid, and outside every topic-scoped
+arrangement."""

@@ -82,6 +82,7 @@ class Scheme:
         return self.exact(marking) or self.read(marking)
 
     def describe_markings(self) -> str:
+        """The scheme's markings, most sensitive first, with romanisation and English name."""
         return ", ".join(
             f"{level.marking} ({level.romanised}, {level.english})"
             if level.romanised != level.marking
@@ -95,7 +96,7 @@ class Scheme:
 
 
 def at_or_above(held: Level, required: Level) -> bool:
-    """Whether a clearance `held` reaches `required`; both must be of the same scheme."""
+    """Whether a clearance `held` reaches `required` (Art 7); both of the same scheme."""
     if held.party != required.party:
         raise ValueError(f"cannot compare a {held.party} level with a {required.party} level")
     return held.rank >= required.rank

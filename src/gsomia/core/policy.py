@@ -13,6 +13,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from gsomia.core.agreements import Agreement, AgreementBook
+from gsomia.core.calendar import check_instant
 from gsomia.core.errors import InvalidRequest
 from gsomia.core.labels import Label
 from gsomia.core.markings import Level, at_or_above
@@ -47,6 +48,9 @@ class Code(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Reason:
+    """One ground of a decision: a stable code, the agreement and article it rests on (None
+    where no agreement applies), and a sentence a person understands."""
+
     code: Code
     agreement: str | None
     article: str | None
@@ -55,6 +59,8 @@ class Reason:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
+    """Allowed or not, with every reason; a denial lists each rule that failed."""
+
     allowed: bool
     reasons: tuple[Reason, ...]
     agreement: str | None = None
@@ -64,6 +70,7 @@ class Decision:
     """The English name of the level both markings stand for."""
 
     def codes(self) -> tuple[Code, ...]:
+        """The reasons' codes, in order."""
         return tuple(reason.code for reason in self.reasons)
 
 
@@ -79,7 +86,7 @@ class Reader:
 
 @dataclass(frozen=True, slots=True)
 class Consent:
-    """The originator's prior written approval for one item to go to one third party (Art 5)."""
+    """The originator's prior written approval for one item to go to one third party (Art 6)."""
 
     item: str
     originator: str
@@ -88,8 +95,16 @@ class Consent:
     expires_at: datetime | None = None
     reference: str = ""
 
+    def __post_init__(self) -> None:
+        check_instant(self.granted_at)
+        if self.expires_at is not None:
+            check_instant(self.expires_at)
+
     def valid_at(self, at: datetime) -> bool:
-        return self.granted_at <= at and (self.expires_at is None or at < self.expires_at)
+        """Whether the consent is prior to `at` and not expired at `at` (Art 6)."""
+        return self.granted_at <= check_instant(at) and (
+            self.expires_at is None or at < self.expires_at
+        )
 
 
 def show_instant(at: datetime, zone: ZoneInfo) -> str:
@@ -98,8 +113,9 @@ def show_instant(at: datetime, zone: ZoneInfo) -> str:
 
 
 def decide_release(book: AgreementBook, label: Label, recipient: str, at: datetime) -> Decision:
-    """Rule 2: the originator may release only under an agreement in force between the two
-    parties at `at`, for a level its equivalence table covers and a topic in its scope."""
+    """Rule 2 (Art 21, Art 4): the originator releases only under an agreement in force
+    between the two parties at `at`, for a level its equivalence table covers and a topic in
+    its scope."""
     if label.holder is not None and label.holder != label.originator:
         raise InvalidRequest(
             f"{label.holder} holds this item but did not originate it: that is an onward "
@@ -109,8 +125,8 @@ def decide_release(book: AgreementBook, label: Label, recipient: str, at: dateti
 
 
 def decide_receipt(book: AgreementBook, label: Label, receiver: str, at: datetime) -> Decision:
-    """A receiving party accepts an item only on the terms its sender could release it
-    (Art 4: it then marks the copy with its own equivalent level)."""
+    """Rule 3 (Art 4): a receiving party accepts an item only on the terms its sender could
+    release it, and marks its copy with its own equivalent level."""
     sender = label.held_by
     level = label.holder_level or label.level
     return decide_hop(book, label, sender, level, receiver, at)
@@ -124,7 +140,9 @@ def decide_hop(
     recipient: str,
     at: datetime,
 ) -> Decision:
-    """One hand-over from `sender` to `recipient` under a bilateral agreement between them."""
+    """Rule 2 (Art 21, Art 4) for one hand-over from `sender` to `recipient`, under a
+    bilateral agreement between them."""
+    check_instant(at)
     if sender == recipient:
         raise InvalidRequest(f"sender and recipient are both {sender}; name another party")
     book.scheme(recipient)
@@ -269,8 +287,8 @@ def _hub_hints(book: AgreementBook, sender: str, recipient: str, topic: str) -> 
         if hub.in_scope(topic):
             message = (
                 f"{hub.id} allows no direct exchange between {sender} and {recipient}; "
-                f"on {topic} it may go through {hub.hub} with {sender}'s approval "
-                f"(see gsomia routes)"
+                f"on {topic} the legal route goes through {hub.hub}, the hub, with {sender}'s "
+                "approval"
             )
             hints.append(Reason(Code.HUB_ROUTE_ONLY, hub.id, hub.articles.forwarding, message))
         else:
@@ -283,6 +301,7 @@ def decide_access(book: AgreementBook, reader: Reader, label: Label, at: datetim
     scheme and need-to-know for its topic, and the reader's party must hold the item.
     Rank or appointment alone never grants access. Access to received items does not depend
     on the agreement still being in force: protection survives termination (Art 21)."""
+    check_instant(at)
     allow: list[Reason] = []
     deny: list[Reason] = []
     own_item = reader.party == label.originator
@@ -338,8 +357,12 @@ def _equivalence_agreement(book: AgreementBook, originator: str, reader: str) ->
 
 
 def _not_releasable_to_reader(book: AgreementBook, label: Label, party: str) -> Reason:
-    agreement = _equivalence_agreement(book, label.originator, label.held_by)
     held = label.held_by
+    # A received copy is held under the agreement it came by; the originator's own copy would
+    # reach a reader of `party` under the agreement between the two.
+    agreement = _equivalence_agreement(
+        book, label.originator, held if held != label.originator else party
+    )
     reason = _not_releasable(label, party, agreement)
     if party != held and label.may_be_held_by(party):
         message = f"{held} holds this copy; a reader of {party} may not access it"
@@ -462,9 +485,10 @@ def decide_transfer(
     at: datetime,
     consents: Iterable[Consent],
 ) -> Decision:
-    """Rule 5 (Art 5): a holder that is not the originator may pass an item to a third party
+    """Rule 5 (Art 6): a holder that is not the originator may pass an item to a third party
     only with the originator's prior written consent for that item and that recipient, not
     expired, and under an agreement in force between holder and recipient."""
+    check_instant(at)
     holder = label.held_by
     if holder == label.originator:
         return decide_release(book, label, recipient, at)

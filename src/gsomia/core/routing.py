@@ -19,6 +19,8 @@ from gsomia.core.policy import decide_receipt, decide_release
 
 @dataclass(frozen=True, slots=True)
 class Hop:
+    """One hand-over along a route, under one agreement."""
+
     sender: str
     recipient: str
     agreement: str
@@ -30,6 +32,8 @@ class Hop:
 
 @dataclass(frozen=True, slots=True)
 class ConsentNeed:
+    """An approval the originator gives before the hub forwards its item (TISA)."""
+
     originator: str
     to: str
     article: str | None
@@ -37,6 +41,9 @@ class ConsentNeed:
 
 @dataclass(frozen=True, slots=True)
 class Route:
+    """One legal path for an item, with the agreements it runs under and the approvals it
+    needs (Rule 13)."""
+
     path: tuple[str, ...]
     agreements: tuple[str, ...]
     hops: tuple[Hop, ...]
@@ -46,7 +53,8 @@ class Route:
 
 
 def routes(book: AgreementBook, label: Label, destination: str, at: datetime) -> list[Route]:
-    """Every legal path for the originator's item to `destination` at `at`, direct first."""
+    """Rule 13 (TISA): every legal path for the originator's item to `destination` at `at`,
+    direct first, then through a hub within its scope and with the originator's approval."""
     found: list[Route] = []
     direct = decide_release(book, label, destination, at)
     if direct.allowed and direct.agreement is not None and direct.recipient_level is not None:

@@ -1,1 +1,2 @@
-"""Keys, key wrapping, signatures and sealing. Nothing else in gsomia touches raw primitives."""
+"""Keys, key wrapping, signatures, the label binding and sealing. Nothing else in gsomia touches
+raw primitives."""

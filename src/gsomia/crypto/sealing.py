@@ -1,49 +1,46 @@
-"""Sealing and opening items: the two recipes the rest of gsomia uses.
+"""Sealing and opening items: the one recipe the rest of gsomia uses, both directions.
 
-`seal` encrypts a stream into a ZTDF file in fixed-size AES-256-GCM segments (constant
+`seal` encrypts a stream into a ZTDF container in fixed-size AES-256-GCM segments (constant
 memory whatever the size), wraps the payload key once per recipient party, binds the policy
-to the key (HMAC) and the segments to the key (root signature), and carries the label as a
-STANAG 4774 handling assertion signed by the sealing party over the label, the manifest and
-the root signature. `open_sealed` checks all of it and fails closed with a specific error.
+(the label as OpenTDF attributes) to the key with an HMAC and the segments to the key with
+the root signature, and carries the label as a STANAG 4774 handling assertion signed by the
+sealing party (`binding`). `open_sealed` checks all of it and fails closed with a specific
+error. Like pyca's Fernet, the recipe takes the time as a parameter. It reads and writes file
+objects and never names a file: where the bytes land on disk is the caller's choice.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import os
 import queue
-import tempfile
 import threading
-import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import datetime
 from typing import IO, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from gsomia.core.labels import Label
+from gsomia.crypto import binding
 from gsomia.crypto.keys import KeyRing, Purpose, party_url
-from gsomia.crypto.signatures import canonical_json, sign_jws, verify_jws
 from gsomia.crypto.wrapping import Wrapped, unwrap, wrap
 from gsomia.errors import (
     KeyUnavailable,
-    LabelAltered,
     ManifestAltered,
     NotARecipient,
     PayloadAltered,
     PayloadTruncated,
     SegmentsReordered,
 )
-from gsomia.formats import stanag4774, ztdf
+from gsomia.formats import ztdf
+from gsomia.formats.stanag4774 import LabelStatement
+from gsomia.formats.ztdf import SEGMENT_OVERHEAD, b64, b64decode
 
 SEGMENT_SIZE = 2 * 1024 * 1024
-LABEL_ASSERTION = "gsomia-label"
-OVERHEAD = ztdf.GCM_NONCE + ztdf.GCM_TAG
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,47 +55,35 @@ class Recipient:
 class Sealed:
     plaintext_size: int
     segments: int
-    manifest: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
 class Opened:
-    label: dict[str, Any]
+    label: LabelStatement
     sealed_by: str
     signer: str
     plaintext_size: int
-    manifest: dict[str, Any]
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _b64decode(text: str, what: str) -> bytes:
-    try:
-        return base64.b64decode(text, validate=True)
-    except ValueError:
-        raise ManifestAltered(f"the manifest's {what} is not base64") from None
 
 
 def seal(
     source: IO[bytes],
-    destination: Path,
+    destination: IO[bytes],
     *,
-    label: dict[str, Any],
-    attributes: Sequence[str],
+    label: Label,
     recipients: Sequence[Recipient],
     sealed_by: str,
     signer: tuple[str, ed25519.Ed25519PrivateKey],
+    now: datetime,
     segment_size: int = SEGMENT_SIZE,
     mime_type: str = "application/octet-stream",
 ) -> Sealed:
-    """Seal `source` into `destination` for `recipients`; `label` is the 4774 assertion value."""
+    """Seal `source` into `destination` (a writable, seekable binary file) for `recipients`,
+    labelled `label` as of `now`."""
     if not recipients:
         raise ValueError("a sealed item needs at least one recipient")
     key = AESGCM.generate_key(bit_length=256)
     cipher = AESGCM(key)
-    segments: list[dict[str, Any]] = []
+    segments: list[ztdf.Segment] = []
     tags: list[bytes] = []
     first_nonce = b""
     total = 0
@@ -119,16 +104,42 @@ def seal(
                 cipher.encrypt_into(nonce, memoryview(plain)[:length], None, sealed)
                 tags.append(bytes(sealed[length:]))
                 background.write(out, nonce, sealed)
-                segments.append(_segment(tags[-1], length, segment_size))
+                segments.append(ztdf.Segment.of(tags[-1], length, segment_size))
                 total += length
                 if length < segment_size:
                     break
-        policy = b64(canonical_json(_policy(attributes)))
-        manifest = _manifest(key, segments, tags, policy, recipients, segment_size, mime_type)
-        manifest["encryptionInformation"]["method"]["iv"] = b64(first_nonce)
-        manifest["assertions"] = [_label_assertion(manifest, label, sealed_by, signer)]
-        writer.manifest(manifest)
-    return Sealed(total, len(segments), manifest)
+        policy = ztdf.Policy.of(ztdf.policy_attributes(label)).encode()
+        manifest = ztdf.Manifest(
+            tdf_spec_version=ztdf.SPEC_VERSION,
+            payload=ztdf.Payload(
+                type="reference",
+                url=ztdf.PAYLOAD,
+                protocol="zip",
+                is_encrypted=True,
+                mime_type=mime_type,
+                tdf_spec_version=ztdf.SPEC_VERSION,
+            ),
+            encryption_information=ztdf.EncryptionInformation(
+                type="split",
+                key_access=[_key_access(key, policy, recipient) for recipient in recipients],
+                method=ztdf.Method(
+                    algorithm="AES-256-GCM", is_streamable=True, iv=b64(first_nonce)
+                ),
+                integrity_information=ztdf.IntegrityInformation(
+                    root_signature=ztdf.RootSignature(
+                        alg="HS256", sig=b64(_root_signature(key, tags))
+                    ),
+                    segment_hash_alg="GMAC",
+                    segment_size_default=segment_size,
+                    encrypted_segment_size_default=segment_size + SEGMENT_OVERHEAD,
+                    segments=segments,
+                ),
+                policy=policy,
+            ),
+        )
+        statement = LabelStatement.from_label(label, now)
+        writer.manifest(binding.bind(manifest, statement, sealed_by, signer))
+    return Sealed(total, len(segments))
 
 
 def _read_segment(source: IO[bytes], buffer: bytearray, size: int | None = None) -> int:
@@ -151,172 +162,72 @@ def _read_segment(source: IO[bytes], buffer: bytearray, size: int | None = None)
     return filled
 
 
-def _segment(tag: bytes, length: int, segment_size: int) -> dict[str, Any]:
-    segment: dict[str, Any] = {"hash": b64(tag)}
-    if length != segment_size:
-        segment["segmentSize"] = length
-        segment["encryptedSegmentSize"] = length + OVERHEAD
-    return segment
+def _key_access(key: bytes, policy: str, recipient: Recipient) -> ztdf.KeyAccess:
+    """The payload key wrapped for one recipient, with the policy bound to the key."""
+    wrapped = wrap(key, recipient.purpose, recipient.public_key)
+    return ztdf.KeyAccess(
+        type=recipient.purpose.value,
+        url=party_url(recipient.party),
+        protocol="kas",
+        kid=recipient.kid,
+        wrapped_key=b64(wrapped.wrapped_key),
+        policy_binding=ztdf.PolicyBinding(alg="HS256", hash=_policy_binding(key, policy)),
+        ephemeral_public_key=wrapped.ephemeral_public_pem,
+    )
 
 
-def _policy(attributes: Sequence[str]) -> dict[str, Any]:
-    return {
-        "uuid": str(uuid.uuid4()),
-        "body": {"dataAttributes": [{"attribute": a} for a in attributes], "dissem": []},
-    }
-
-
-def _manifest(
-    key: bytes,
-    segments: list[dict[str, Any]],
-    tags: list[bytes],
-    policy: str,
-    recipients: Sequence[Recipient],
-    segment_size: int,
-    mime_type: str,
-) -> dict[str, Any]:
-    binding = b64(hmac.digest(key, policy.encode("ascii"), "sha256"))
-    access = []
-    for recipient in recipients:
-        wrapped = wrap(key, recipient.purpose, recipient.public_key)
-        entry: dict[str, Any] = {
-            "type": recipient.purpose.value,
-            "url": party_url(recipient.party),
-            "protocol": "kas",
-            "kid": recipient.kid,
-            "wrappedKey": b64(wrapped.wrapped_key),
-            "policyBinding": {"alg": "HS256", "hash": binding},
-        }
-        if wrapped.ephemeral_public_pem is not None:
-            entry["ephemeralPublicKey"] = wrapped.ephemeral_public_pem
-        access.append(entry)
-    return {
-        "tdf_spec_version": ztdf.SPEC_VERSION,
-        "payload": {
-            "type": "reference",
-            "url": ztdf.PAYLOAD,
-            "protocol": "zip",
-            "isEncrypted": True,
-            "mimeType": mime_type,
-            "tdf_spec_version": ztdf.SPEC_VERSION,
-        },
-        "encryptionInformation": {
-            "type": "split",
-            "keyAccess": access,
-            "method": {"algorithm": "AES-256-GCM", "isStreamable": True, "iv": ""},
-            "integrityInformation": {
-                "rootSignature": {"alg": "HS256", "sig": b64(_root_signature(key, tags))},
-                "segmentHashAlg": "GMAC",
-                "segmentSizeDefault": segment_size,
-                "encryptedSegmentSizeDefault": segment_size + OVERHEAD,
-                "segments": segments,
-            },
-            "policy": policy,
-        },
-    }
+def _policy_binding(key: bytes, policy: str) -> str:
+    return b64(hmac.digest(key, policy.encode(), "sha256"))
 
 
 def _root_signature(key: bytes, tags: Iterable[bytes]) -> bytes:
     return hmac.digest(key, b"".join(tags), "sha256")
 
 
-def _without_assertions(manifest: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in manifest.items() if k != "assertions"}
+def open_sealed(
+    source: IO[bytes],
+    destination: IO[bytes] | None,
+    keys: KeyRing,
+    *,
+    private_destination: bool = False,
+) -> Opened:
+    """Check everything, then decrypt `source` to `destination` (None: verify only).
 
-
-def _label_assertion(
-    manifest: dict[str, Any],
-    label: dict[str, Any],
-    sealed_by: str,
-    signer: tuple[str, ed25519.Ed25519PrivateKey],
-) -> dict[str, Any]:
-    assertion: dict[str, Any] = {
-        "id": LABEL_ASSERTION,
-        "type": "handling",
-        "scope": "payload",
-        "appliesToState": "encrypted",
-        "statement": {"format": "json-structured", "schema": stanag4774.SCHEMA, "value": label},
-    }
-    claims = {
-        "assertionHash": hashlib.sha256(canonical_json(assertion)).hexdigest(),
-        "manifestHash": hashlib.sha256(canonical_json(_without_assertions(manifest))).hexdigest(),
-        "rootSignature": manifest["encryptionInformation"]["integrityInformation"]["rootSignature"][
-            "sig"
-        ],
-        "sealedBy": sealed_by,
-    }
-    kid, key = signer
-    assertion["binding"] = {"method": "jws", "signature": sign_jws(claims, key, kid)}
-    return assertion
-
-
-def verify_label(
-    raw: dict[str, Any], verifying: Callable[[str], ed25519.Ed25519PublicKey | None]
-) -> tuple[dict[str, Any], str, str]:
-    """The label value, the sealing party and the signer's key id, once the binding verifies.
-
-    Needs no private key: `inspect` runs it too.
+    Plaintext reaches `destination` only once verified. With `private_destination`, the
+    caller vouches that no one can read `destination` before this returns (a file with no
+    name yet, linked by the caller only on success): each segment goes there as soon as it
+    verifies, in one pass. Otherwise (a pipe, standard output) every segment is verified
+    first, and decrypted again, re-verified, for a second pass that writes; a source changed
+    between the passes can then only cut the output short, never alter it.
     """
-    manifest = ztdf.parse_manifest(raw)
-    assertions = [
-        a
-        for a in raw.get("assertions", [])
-        if isinstance(a, dict) and a.get("id") == LABEL_ASSERTION
-    ]
-    if len(assertions) != 1 or not isinstance(assertions[0].get("binding"), dict):
-        raise LabelAltered("the item carries no single bound gsomia label assertion")
-    assertion = assertions[0]
-    kid, claims = verify_jws(str(assertion["binding"].get("signature", "")), verifying)
-    unbound = {k: v for k, v in assertion.items() if k != "binding"}
-    if claims.get("assertionHash") != hashlib.sha256(canonical_json(unbound)).hexdigest():
-        raise LabelAltered("the label was changed after it was signed")
-    if (
-        claims.get("manifestHash")
-        != hashlib.sha256(canonical_json(_without_assertions(raw))).hexdigest()
-    ):
-        raise ManifestAltered("the manifest was changed after it was signed")
-    if claims.get("rootSignature") != manifest.encryption.integrity.root_signature.sig:
-        raise ManifestAltered("the manifest's root signature is not the one that was signed")
-    value = assertion["statement"]["value"]
-    if not isinstance(value, dict):
-        raise LabelAltered("the label assertion holds no label")
-    return value, str(claims.get("sealedBy", "")), kid
-
-
-def open_sealed(path: Path, destination: Path | IO[bytes] | None, keys: KeyRing) -> Opened:
-    """Check everything, then decrypt `path` to `destination` (None: verify only).
-
-    A path receives the plaintext through a temporary file beside it, moved into place only
-    once every segment has verified; on any failure nothing is left behind. A stream receives
-    segments as they verify (its owner decides what a failure means for what it holds).
-    """
-    with ztdf.read_container(path) as (raw, archive):
-        label, sealed_by, signer = verify_label(raw, keys.verifying)
-        manifest = ztdf.parse_manifest(raw)
-        key = _payload_key(manifest, keys)
-        _check_bindings(manifest, key)
-        sizes = manifest.segment_sizes()
-        payload_size = archive.getinfo(ztdf.PAYLOAD).file_size
-        expected = sum(encrypted for _, encrypted in sizes)
-        if payload_size < expected:
-            raise PayloadTruncated(
-                f"the payload holds {payload_size} bytes; the manifest describes {expected}"
-            )
-        if payload_size > expected:
-            raise PayloadAltered(
-                f"the payload holds {payload_size - expected} bytes more than the manifest describes"
-            )
-        with ztdf.payload_bytes(path, archive) as payload, _staged(destination) as out:
-            total = _decrypt_segments(payload, out, manifest, key, sizes)
-    return Opened(label, sealed_by, signer, total, raw)
+    container = ztdf.read_container(source)
+    bound = binding.verify_label(container.document, keys.verifying)
+    manifest = container.manifest
+    key = _payload_key(manifest, keys)
+    _check_bindings(manifest, key)
+    sizes = manifest.segment_sizes()
+    expected = sum(encrypted for _, encrypted in sizes)
+    if container.payload_size < expected:
+        raise PayloadTruncated(
+            f"the payload holds {container.payload_size} bytes; the manifest describes {expected}"
+        )
+    if container.payload_size > expected:
+        raise PayloadAltered(
+            f"the payload holds {container.payload_size - expected} bytes more than the manifest describes"
+        )
+    if destination is not None and not private_destination:
+        _decrypt_segments(container.payload(), None, manifest, key, sizes)
+    total = _decrypt_segments(container.payload(), destination, manifest, key, sizes)
+    return Opened(bound.statement, bound.sealed_by, bound.signer, total)
 
 
 def _payload_key(manifest: ztdf.Manifest, keys: KeyRing) -> bytes:
     if keys.party is None:
-        raise NotARecipient("this registry has no party; run gsomia init --party P")
-    ours = [kao for kao in manifest.encryption.key_access if kao.url == party_url(keys.party)]
+        raise NotARecipient("this node has no party: nothing is addressed to it", subject="party")
+    access = manifest.encryption_information.key_access
+    ours = [kao for kao in access if kao.url == party_url(keys.party)]
     if not ours:
-        parties = sorted({kao.url.rsplit(":", 1)[-1] for kao in manifest.encryption.key_access})
+        parties = sorted({kao.url.rsplit(":", 1)[-1] for kao in access})
         raise NotARecipient(f"the item is sealed for {', '.join(parties)}, not for {keys.party}")
     failure: KeyUnavailable | None = None
     for kao in ours:
@@ -326,7 +237,7 @@ def _payload_key(manifest: ztdf.Manifest, keys: KeyRing) -> bytes:
             raise ManifestAltered(f"unknown key access type {kao.type!r}") from None
         try:
             private = keys.private(kao.kid)
-            wrapped = Wrapped(_b64decode(kao.wrapped_key, "wrappedKey"), kao.ephemeral_public_key)
+            wrapped = Wrapped(b64decode(kao.wrapped_key, "wrappedKey"), kao.ephemeral_public_key)
             return unwrap(wrapped, purpose, private, kao.kid)
         except KeyUnavailable as exc:
             failure = exc
@@ -335,17 +246,17 @@ def _payload_key(manifest: ztdf.Manifest, keys: KeyRing) -> bytes:
 
 
 def _check_bindings(manifest: ztdf.Manifest, key: bytes) -> None:
-    encryption = manifest.encryption
-    expected = b64(hmac.digest(key, encryption.policy.encode("ascii"), "sha256"))
-    for kao in encryption.key_access:
-        if kao.policy_binding.alg == "HS256" and hmac.compare_digest(
-            kao.policy_binding.hash, expected
-        ):
-            break
-    else:
+    encryption = manifest.encryption_information
+    expected = _policy_binding(key, encryption.policy).encode()
+    if not any(
+        kao.policy_binding.alg == "HS256"
+        and hmac.compare_digest(kao.policy_binding.hash.encode(), expected)
+        for kao in encryption.key_access
+    ):
         raise ManifestAltered("the policy does not match its binding to the item's key")
-    tags = [_b64decode(s.hash, "segment hash") for s in encryption.integrity.segments]
-    root = _b64decode(encryption.integrity.root_signature.sig, "root signature")
+    integrity = encryption.integrity_information
+    tags = [b64decode(s.hash, "segment hash") for s in integrity.segments]
+    root = b64decode(integrity.root_signature.sig, "root signature")
     if not hmac.compare_digest(root, _root_signature(key, tags)):
         raise ManifestAltered("the segment list does not match the root signature")
 
@@ -358,7 +269,10 @@ def _decrypt_segments(
     sizes: list[tuple[int, int]],
 ) -> int:
     """Verify and decrypt every segment in order; plaintext goes out only once verified."""
-    tags = [_b64decode(s.hash, "segment hash") for s in manifest.encryption.integrity.segments]
+    tags = [
+        b64decode(s.hash, "segment hash")
+        for s in manifest.encryption_information.integrity_information.segments
+    ]
     largest = max((plain for plain, _ in sizes), default=0)
     if out is None:
         return _decrypt_into(payload, None, AESGCM(key), tags, sizes, largest)
@@ -374,7 +288,7 @@ def _decrypt_into(
     sizes: list[tuple[int, int]],
     largest: int,
 ) -> int:
-    encrypted = bytearray(largest + OVERHEAD)
+    encrypted = bytearray(largest + SEGMENT_OVERHEAD)
     scratch = bytearray(largest) if out is None else None
     total = 0
     for index, (plain_size, encrypted_size) in enumerate(sizes):
@@ -399,24 +313,6 @@ def _decrypt_into(
             out.write(target, plaintext)
         total += plain_size
     return total
-
-
-@contextmanager
-def _staged(destination: Path | IO[bytes] | None) -> Iterator[IO[bytes] | None]:
-    """A temporary file beside the destination, renamed into place only on success."""
-    if destination is None or not isinstance(destination, Path):
-        yield destination
-        return
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(prefix=".opening-", dir=destination.parent)
-    temporary = Path(name)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            yield handle
-        os.replace(temporary, destination)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 class _BackgroundWriter:

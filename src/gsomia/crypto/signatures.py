@@ -50,8 +50,8 @@ def verify_jws(
     public = public_key_for(kid)
     if public is None:
         raise UnknownSigner(
-            f"the label is signed with key {kid!r}, which belongs to no known party; "
-            "import the originator's public keys (gsomia keys import)"
+            f"the label is signed with key {kid!r}, which belongs to no known party",
+            subject="partner-keys",
         )
     try:
         public.verify(signature, f"{header_text}.{payload_text}".encode("ascii"))

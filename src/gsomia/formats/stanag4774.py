@@ -3,8 +3,9 @@
 The originator's marking is the label's `ConfidentialityInformation` (its policy is the
 originator's national scheme); a received copy adds the holder's equivalent marking as an
 alternative confidentiality label, as ADatP-4778 allows. gsomia's own fields (originator,
-holder, topic, purpose) travel beside them. `read_xml` reads the XML form of ADatP-4774 into
-the same structure.
+holder, topic, purpose) travel beside them. The models read and write that JSON (field names
+are the snake_case of its PascalCase names); `read_xml` reads the XML form of ADatP-4774 into
+the same models.
 """
 
 from __future__ import annotations
@@ -14,114 +15,170 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.alias_generators import to_pascal
+
 from gsomia.core.labels import Label
 from gsomia.core.markings import Level, Scheme
 from gsomia.errors import LabelAltered
 
 SCHEMA = "urn:nato:stanag:4774:confidentialitymetadatalabel:1:0"
+RELEASABLE_TO = "Releasable To"
+CAVEATS = "Caveats"
 _NS = {"l": SCHEMA}
 
 
-def _information(
-    level: Level, releasable: frozenset[str] | None, caveats: tuple[str, ...]
-) -> dict[str, Any]:
-    categories: list[dict[str, Any]] = []
-    if releasable is not None:
-        categories.append(
-            {"TagName": "Releasable To", "Type": "PERMISSIVE", "GenericValues": sorted(releasable)}
-        )
-    if caveats:
-        categories.append(
-            {"TagName": "Caveats", "Type": "RESTRICTIVE", "GenericValues": list(caveats)}
-        )
-    return {
-        "PolicyIdentifier": level.party,
-        "Classification": level.marking,
-        "Category": categories,
-    }
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="allow", frozen=True, populate_by_name=True, alias_generator=to_pascal
+    )
 
 
-def statement_value(label: Label, created_at: datetime) -> dict[str, Any]:
-    """The assertion value for `label` (Rule 3: originator's name and holder's equivalent)."""
-    value: dict[str, Any] = {
-        "Xmlns": SCHEMA,
-        "CreationTime": created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "ConfidentialityInformation": _information(label.level, label.releasable_to, label.caveats),
-        "Originator": label.originator,
-        "Topic": label.topic,
-        "Purpose": label.purpose,
-        "EnglishEquivalent": label.level.english,
-    }
-    if label.holder is not None and label.holder_level is not None:
-        value["Holder"] = label.holder
-        value["AlternativeConfidentialityInformation"] = [
-            _information(label.holder_level, label.releasable_to, label.caveats)
-        ]
-    return value
+class Category(_Model):
+    tag_name: str
+    type: str
+    generic_values: list[str]
 
 
-def label_from(value: Mapping[str, Any], schemes: Mapping[str, Scheme]) -> Label:
-    """The Label a statement carries; `LabelAltered` if it is not one gsomia can read."""
-    try:
-        information = value["ConfidentialityInformation"]
-        originator = str(value["Originator"])
-        level = schemes[information["PolicyIdentifier"]].by_marking(information["Classification"])
-        releasable = _releasable(information)
-        caveats = tuple(
-            v
-            for c in information.get("Category", [])
-            if c["TagName"] == "Caveats"
-            for v in c["GenericValues"]
-        )
-        holder = value.get("Holder")
-        holder_level = None
-        if holder is not None:
-            alternative = value["AlternativeConfidentialityInformation"][0]
-            holder_level = schemes[alternative["PolicyIdentifier"]].by_marking(
-                alternative["Classification"]
+class ConfidentialityInformation(_Model):
+    policy_identifier: str
+    """The scheme the classification belongs to: the party whose marking it is."""
+    classification: str
+    category: list[Category] = []
+
+    @classmethod
+    def of(
+        cls, level: Level, releasable: frozenset[str] | None, caveats: tuple[str, ...]
+    ) -> ConfidentialityInformation:
+        categories = []
+        if releasable is not None:
+            categories.append(
+                Category(
+                    tag_name=RELEASABLE_TO, type="PERMISSIVE", generic_values=sorted(releasable)
+                )
             )
+        if caveats:
+            categories.append(
+                Category(tag_name=CAVEATS, type="RESTRICTIVE", generic_values=list(caveats))
+            )
+        return cls(policy_identifier=level.party, classification=level.marking, category=categories)
+
+    def level(self, schemes: Mapping[str, Scheme]) -> Level:
+        scheme = schemes.get(self.policy_identifier)
+        if scheme is None:
+            raise LabelAltered(f"the label names an unknown scheme {self.policy_identifier!r}")
+        return scheme.by_marking(self.classification)
+
+    def values(self, tag_name: str) -> list[str] | None:
+        """The values of a category, or None when the label has no such category."""
+        found = [c for c in self.category if c.tag_name == tag_name]
+        return [v for c in found for v in c.generic_values] if found else None
+
+
+class ConfidentialityLabel(_Model):
+    """An ADatP-4774 confidentiality label: what any STANAG 4774 label holds."""
+
+    xmlns: str = SCHEMA
+    confidentiality_information: ConfidentialityInformation
+
+
+class LabelStatement(ConfidentialityLabel):
+    """The statement of gsomia's label assertion: a 4774 label with gsomia's fields beside it."""
+
+    creation_time: datetime
+    originator: str
+    topic: str
+    purpose: str = ""
+    english_equivalent: str
+    holder: str | None = None
+    alternative_confidentiality_information: list[ConfidentialityInformation] | None = None
+
+    @classmethod
+    def from_label(cls, label: Label, created_at: datetime) -> LabelStatement:
+        """The statement for `label` (Rule 3: originator's name and holder's equivalent)."""
+        holder, alternative = None, None
+        if label.holder is not None and label.holder_level is not None:
+            holder = label.holder
+            alternative = [
+                ConfidentialityInformation.of(
+                    label.holder_level, label.releasable_to, label.caveats
+                )
+            ]
+        return cls(
+            creation_time=created_at.astimezone(UTC),
+            confidentiality_information=ConfidentialityInformation.of(
+                label.level, label.releasable_to, label.caveats
+            ),
+            originator=label.originator,
+            topic=label.topic,
+            purpose=label.purpose,
+            english_equivalent=label.level.english,
+            holder=holder,
+            alternative_confidentiality_information=alternative,
+        )
+
+    @classmethod
+    def parse(cls, value: Any) -> LabelStatement:
+        """The statement a label assertion carries; `LabelAltered` if gsomia cannot read it."""
+        try:
+            return cls.model_validate(value)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(part) for part in error["loc"]) or "its top"
+            raise LabelAltered(
+                f"the label assertion is incomplete (at {where}: {error['msg']}); it cannot be read"
+            ) from None
+
+    def to_label(self, schemes: Mapping[str, Scheme]) -> Label:
+        """The Label this statement carries, its markings read in their schemes."""
+        information = self.confidentiality_information
+        releasable = information.values(RELEASABLE_TO)
+        holder_level = None
+        if self.holder is not None:
+            if not self.alternative_confidentiality_information:
+                raise LabelAltered(f"the label names holder {self.holder} but not its marking")
+            holder_level = self.alternative_confidentiality_information[0].level(schemes)
         return Label(
-            originator,
-            level,
-            str(value["Topic"]),
-            str(value.get("Purpose", "")),
-            releasable,
-            caveats,
-            holder,
+            self.originator,
+            information.level(schemes),
+            self.topic,
+            self.purpose,
+            frozenset(releasable) if releasable is not None else None,
+            tuple(information.values(CAVEATS) or ()),
+            self.holder,
             holder_level,
         )
-    except (KeyError, IndexError, TypeError) as exc:
-        raise LabelAltered(
-            f"the label assertion is incomplete ({exc!s}); it cannot be read"
-        ) from None
+
+    def document(self) -> dict[str, Any]:
+        """The statement as JSON, as the assertion carries it."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def _releasable(information: Mapping[str, Any]) -> frozenset[str] | None:
-    for category in information.get("Category", []):
-        if category["TagName"] == "Releasable To":
-            return frozenset(category["GenericValues"])
-    return None
-
-
-def read_xml(text: str) -> dict[str, Any]:
-    """An ADatP-4774 XML label (originatorConfidentialityLabel) as the JSON structure above."""
-    root = ET.fromstring(text)
+def read_xml(text: str) -> ConfidentialityLabel:
+    """An ADatP-4774 XML label (originatorConfidentialityLabel)."""
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        raise LabelAltered(f"not a STANAG 4774 label: the XML is malformed ({exc})") from None
     information = root.find("l:ConfidentialityInformation", _NS)
     if information is None:
         raise LabelAltered("not a STANAG 4774 label: no ConfidentialityInformation")
-    categories = [
-        {
-            "TagName": category.get("TagName"),
-            "Type": category.get("Type"),
-            "GenericValues": [v.text for v in category.findall("l:GenericValue", _NS)],
-        }
-        for category in information.findall("l:Category", _NS)
-    ]
-    return {
-        "Xmlns": SCHEMA,
-        "ConfidentialityInformation": {
-            "PolicyIdentifier": (information.findtext("l:PolicyIdentifier", "", _NS) or "").strip(),
-            "Classification": (information.findtext("l:Classification", "", _NS) or "").strip(),
-            "Category": categories,
-        },
-    }
+    try:
+        return ConfidentialityLabel(
+            confidentiality_information=ConfidentialityInformation(
+                policy_identifier=(information.findtext("l:PolicyIdentifier", "", _NS)).strip(),
+                classification=(information.findtext("l:Classification", "", _NS)).strip(),
+                category=[
+                    Category(
+                        tag_name=category.get("TagName", ""),
+                        type=category.get("Type", ""),
+                        generic_values=[
+                            (v.text or "").strip() for v in category.findall("l:GenericValue", _NS)
+                        ],
+                    )
+                    for category in information.findall("l:Category", _NS)
+                ],
+            )
+        )
+    except ValidationError as exc:
+        raise LabelAltered(f"not a STANAG 4774 label: {exc.errors()[0]['msg']}") from None

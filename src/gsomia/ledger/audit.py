@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from gsomia.ledger.checkpoint import VerifierKey, parse_checkpoint, parse_note, verify_note
-from gsomia.ledger.entries import instant_text, leaf_data
+from gsomia.ledger.entries import CheckpointRecord, EntryRecord, instant_text, leaf_data
 from gsomia.ledger.errors import NoteError
 from gsomia.ledger.merkle import (
     RangeHash,
@@ -30,7 +30,6 @@ from gsomia.ledger.merkle import (
     split,
     subtree_levels,
 )
-from gsomia.store.ledger import CheckpointRecord, EntryRecord
 
 RecordedRange = Callable[[int, int], bytes | None]
 """The tree hash of a range from the stored hashes, None when one of them is missing."""

@@ -81,3 +81,26 @@ def leaf_data(kind: str, recorded_at: str, body_json: str) -> bytes:
 def _json_string(text: str) -> str:
     # A node logs a handful of kinds, so each is serialised once.
     return json.dumps(text, ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRecord:
+    """An entry as stored: its body is the canonical JSON text the leaf hash covers."""
+
+    position: int
+    kind: str
+    body: str
+    leaf_hash: bytes
+    recorded_at: datetime
+    subject: str | None = None
+    """The registry row the entry states (`items/5`), if any."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointRecord:
+    """A signed checkpoint as stored: the note is what was signed."""
+
+    size: int
+    root: bytes
+    note: str
+    created_at: datetime

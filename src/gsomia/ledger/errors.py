@@ -88,3 +88,10 @@ class LedgerDamaged(LedgerError):
 
 class LedgerConflict(Conflict):
     """Positions taken by a concurrent appender, still taken after retrying."""
+
+
+class RowNotAttested(LedgerError):
+    """A registry row that is not exactly what its ledger entry states: refused at use."""
+
+    title = "Registry row not attested by the ledger"
+    slug = "row-not-attested"

@@ -3,72 +3,125 @@
 Content is never stored in clear: only sealed files enter the store, named by the SHA-256
 of the sealed file. A SQLite registry keeps its store beside the database file
 (`registry.db` → `registry.content/`); another database keeps it in the user data directory
-unless `GSOMIA_CONTENT_DIR` names one (a shared deployment points it at shared storage).
+unless the settings name one (a shared deployment points it at shared storage). The store's
+folders are readable by their owner only.
+
+A sealed file is written with no name (`gsomia.store.files`), named under `.pending/` once
+complete, and moved to its place only after the transaction that records it committed; the
+first use of the store in a process settles what an interrupted one left: a pending file
+the registry records is moved into place, any other is deleted. So a `kill -9` at any
+instant leaves neither a stray file nor a row without its content.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 import platformdirs
+from sqlalchemy import select, union
 
 from gsomia.errors import NotFound
-from gsomia.node.registry import Registry
+from gsomia.store import files, tables
+
+if TYPE_CHECKING:
+    from gsomia.node.context import Node
 
 CHUNK = 4 * 1024 * 1024
+PENDING = ".pending"
 
 
-def directory(registry: Registry) -> Path:
-    configured = os.environ.get("GSOMIA_CONTENT_DIR")
-    if configured:
-        return Path(configured)
-    url = registry.engine.url
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return Path(url.database).with_suffix(".content")
+class ContentStore:
+    """A node's sealed files, by digest."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @classmethod
+    def for_node(cls, node: Node) -> ContentStore:
+        store = cls(_directory(node))
+        store._prepare()
+        store.sweep(lambda digests: _recorded(node, digests))
+        return store
+
+    def _prepare(self) -> None:
+        for folder in (self.directory, self.directory / PENDING):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+    def path_of(self, sha256: str) -> Path:
+        """The file of a recorded digest; `NotFound` when the store lost it."""
+        for path in (self.directory / f"{sha256}.tdf", self.directory / PENDING / f"{sha256}.tdf"):
+            if path.exists():
+                return path
+        raise NotFound(
+            f"sealed content {sha256[:12]}… is missing from {self.directory}", subject="content"
+        )
+
+    @contextmanager
+    def incoming(self) -> Iterator[files.Unnamed]:
+        """A file with no name yet in the store's folder, to write a sealed file into."""
+        with files.unnamed(self.directory / PENDING) as unnamed:
+            yield unnamed
+
+    def pend(self, unnamed: files.Unnamed) -> tuple[str, int]:
+        """Name a complete sealed file under `.pending/` by its digest; (digest, size)."""
+        sha256, size = digest(unnamed.stream)
+        unnamed.link(f"{sha256}.tdf")
+        return sha256, size
+
+    def settle(self, sha256: str) -> None:
+        """Move a pending file into place, once the row that records it committed."""
+        pending = self.directory / PENDING / f"{sha256}.tdf"
+        if pending.exists():
+            os.replace(pending, self.directory / f"{sha256}.tdf")
+            files.sync_directory(self.directory)
+
+    def sweep(self, recorded: Callable[[Collection[str]], set[str]]) -> list[str]:
+        """Settle or delete what an interrupted write left under `.pending/`."""
+        pending = {
+            path.stem: path for path in (self.directory / PENDING).glob("*.tdf") if path.is_file()
+        }
+        if not pending:
+            return []
+        kept = recorded(pending)
+        for sha256, path in pending.items():
+            if sha256 in kept:
+                self.settle(sha256)
+            else:
+                path.unlink(missing_ok=True)
+        return sorted(set(pending) - kept)
+
+
+def digest(stream: IO[bytes]) -> tuple[str, int]:
+    """SHA-256 and size of a whole seekable stream (left at its end)."""
+    hasher = hashlib.sha256()
+    size = 0
+    stream.seek(0)
+    while chunk := stream.read(CHUNK):
+        hasher.update(chunk)
+        size += len(chunk)
+    return hasher.hexdigest(), size
+
+
+def _directory(node: Node) -> Path:
+    if node.settings.content_dir is not None:
+        return node.settings.content_dir
+    url = node.url
+    if url.get_backend_name() == "sqlite" and url.database:
+        return Path(url.database).expanduser().with_suffix(".content")
     name = f"{url.host or 'local'}-{url.database or 'db'}"
     return Path(platformdirs.user_data_dir("gsomia")) / "content" / name
 
 
-def staging_path(registry: Registry) -> Path:
-    """A fresh path inside the store's directory, for a file about to be sealed."""
-    folder = directory(registry)
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=".incoming-", suffix=".tdf", dir=folder)
-    os.close(handle)
-    return Path(name)
-
-
-def digest(path: Path) -> tuple[str, int]:
-    hasher = hashlib.sha256()
-    size = 0
-    with path.open("rb") as stream:
-        while chunk := stream.read(CHUNK):
-            hasher.update(chunk)
-            size += len(chunk)
-    return hasher.hexdigest(), size
-
-
-def keep(registry: Registry, sealed: Path, *, move: bool) -> tuple[str, int]:
-    """Put a sealed file into the store (moving or copying it); returns its digest and size."""
-    sha256, size = digest(sealed)
-    target = path_of(registry, sha256, must_exist=False)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if move:
-        os.replace(sealed, target)
-    elif not target.exists():
-        staged = staging_path(registry)
-        with sealed.open("rb") as source, staged.open("wb") as out:
-            while chunk := source.read(CHUNK):
-                out.write(chunk)
-        os.replace(staged, target)
-    return sha256, size
-
-
-def path_of(registry: Registry, sha256: str, *, must_exist: bool = True) -> Path:
-    path = directory(registry) / f"{sha256}.tdf"
-    if must_exist and not path.exists():
-        raise NotFound(f"sealed content {sha256[:12]}… is missing from {directory(registry)}")
-    return path
+def _recorded(node: Node, digests: Collection[str]) -> set[str]:
+    items, releases = tables.items, tables.releases
+    query = union(
+        select(items.c.sealed_sha256).where(items.c.sealed_sha256.in_(digests)),
+        select(releases.c.sealed_sha256).where(releases.c.sealed_sha256.in_(digests)),
+    )
+    with node.read() as tx:
+        return {row[0] for row in tx.connection.execute(query)}

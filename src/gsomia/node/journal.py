@@ -1,193 +1,125 @@
-"""Recording in the registry and logging in the ledger, as one act.
+"""Recording in the registry and stating it in the ledger, as one act.
 
-Every decision, lifecycle event, item, release, receipt, consent, person and key change goes
-through here: the store writes it and the ledger appends an entry for it in the same
-transaction, so one never commits without the other.
+Every decision, lifecycle event, reference document, setting, item, release, receipt,
+consent, person and key change goes through here, inside the caller's write transaction: the
+store writes the row, and the ledger appends an entry stating the row whole (see
+`gsomia.store.attestation`), so neither commits without the other and every row stays
+reproducible from the ledger. A change to what the node caches (documents, events, settings)
+also advances the registry's generation.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from gsomia.core.agreements import Event
 from gsomia.core.policy import Decision
-from gsomia.crypto.keys import KeyRecord, fingerprint
-from gsomia.ledger import log
-from gsomia.store import decisions, documents
-from gsomia.store import keys as key_store
-from gsomia.store import registry as records
+from gsomia.crypto.keys import KeyRecord
+from gsomia.node.context import Tx
+from gsomia.store import attestation, decisions, documents, keystore, log
+from gsomia.store import registry as register
+from gsomia.store.attestation import BOUND
 
 
-def _log(connection: Connection, kind: str, body: dict[str, Any], at: datetime) -> int:
-    return log.append(connection, [(kind, body)], at)[0]
-
-
-def _instant(at: datetime | None) -> str | None:
-    return at.isoformat() if at is not None else None
+def state_row(tx: Tx, kind: str, table: str, key: object) -> int:
+    """Append an entry of `kind` stating the row `key` of `table` as it now is; its position."""
+    bound = BOUND[table]
+    state = attestation.state(tx.connection, bound, key)
+    if state is None:
+        raise LookupError(f"no {table} row {key} to state")
+    body = attestation.body(bound, key, state)
+    return log.append(
+        tx.connection, [(kind, body)], tx.now, subjects=[attestation.subject(table, key)]
+    )[0]
 
 
 def decision(
-    connection: Connection,
+    tx: Tx,
     *,
     kind: str,
     at: datetime,
     decided: Decision,
     request: dict[str, Any],
-    recorded_at: datetime,
     item_id: int | None = None,
     person_id: int | None = None,
 ) -> int:
+    """A decision with its reasons, allowed or denied (Rule 14)."""
     decision_id = decisions.record(
-        connection,
+        tx.connection,
         kind=kind,
         at=at,
         decision=decided,
         request=request,
-        recorded_at=recorded_at,
+        recorded_at=tx.now,
         item_id=item_id,
         person_id=person_id,
     )
-    body = {
-        "decision": decision_id,
-        "kind": kind,
-        "at": _instant(at),
-        "allowed": decided.allowed,
-        "agreement": decided.agreement,
-        "recipient_marking": decided.recipient_level.marking if decided.recipient_level else None,
-        "reasons": [
-            {
-                "code": r.code.value,
-                "agreement": r.agreement,
-                "article": r.article,
-                "message": r.message,
-            }
-            for r in decided.reasons
-        ],
-        "request": request,
-        "item": item_id,
-        "person": person_id,
-    }
-    _log(connection, "decision", body, recorded_at)
+    state_row(tx, "decision", "decisions", decision_id)
     return decision_id
 
 
-def event(connection: Connection, recorded: Event, source: str, recorded_at: datetime) -> int:
-    event_id = documents.add_event(connection, recorded, source, recorded_at)
-    body = {
-        "event": event_id,
-        "agreement": recorded.agreement,
-        "kind": recorded.kind.value,
-        "by": recorded.by,
-        "at": _instant(recorded.at),
-        "note": recorded.note,
-        "source": source,
-    }
-    _log(connection, "lifecycle_event", body, recorded_at)
+def event(tx: Tx, recorded: Event, source: str) -> int:
+    event_id = documents.add_event(tx.connection, recorded, source, tx.now)
+    state_row(tx, "lifecycle_event", "agreement_events", event_id)
+    tx.changed()
     return event_id
 
 
-def document(
-    connection: Connection, kind: str, key: str, text: str, origin: str, recorded_at: datetime
-) -> str:
-    outcome = documents.save_document(connection, kind, key, text, origin)
+def document(tx: Tx, kind: str, key: str, text: str, origin: str) -> str:
+    """Store or replace a scheme or agreement document: added, updated or unchanged."""
+    outcome = documents.save_document(tx.connection, kind, key, text, origin)
     if outcome != "unchanged":
-        body = {
-            "kind": kind,
-            "key": key,
-            "outcome": outcome,
-            "sha256": hashlib.sha256(text.encode()).hexdigest(),
-            "origin": origin,
-        }
-        _log(connection, "reference_document", body, recorded_at)
+        state_row(tx, "reference_document", kind, key)
+        tx.changed()
     return outcome
 
 
-def setting(connection: Connection, key: str, value: str, recorded_at: datetime) -> None:
-    if documents.setting(connection, key) != value:
-        documents.set_setting(connection, key, value)
-        _log(connection, "setting", {"key": key, "value": value}, recorded_at)
+def setting(tx: Tx, key: str, value: str) -> None:
+    if documents.setting(tx.connection, key) != value:
+        documents.set_setting(tx.connection, key, value)
+        state_row(tx, "setting", "settings", key)
+        tx.changed()
 
 
-def item(connection: Connection, recorded_at: datetime, **values: Any) -> int:
-    item_id = records.add_item(connection, recorded_at=recorded_at, **values)
-    stored = records.item(connection, item_id)
-    body = {
-        "item": item_id,
-        "reference": stored.reference,
-        "originator": stored.originator,
-        "marking": stored.marking,
-        "english": stored.english,
-        "topic": stored.topic,
-        "holder": stored.holder,
-        "holder_marking": stored.holder_marking,
-        "received_from": stored.received_from,
-        "releasable_to": sorted(stored.releasable_to) if stored.releasable_to is not None else None,
-        "registered_at": _instant(stored.registered_at),
-        "sealed_sha256": stored.sealed_sha256,
-    }
-    _log(connection, "receipt" if stored.received_from else "item", body, recorded_at)
+def item(tx: Tx, new: register.NewItem) -> int:
+    item_id = register.add_item(tx.connection, new)
+    state_row(tx, "receipt" if new.received_from else "item", "items", item_id)
     return item_id
 
 
-def release(connection: Connection, recorded_at: datetime, **values: Any) -> int:
-    release_id = records.add_release(connection, **values)
-    body = {"release": release_id, **values, "at": _instant(values["at"])}
-    _log(connection, values["kind"], body, recorded_at)
+def release(tx: Tx, new: register.NewRelease) -> int:
+    release_id = register.add_release(tx.connection, new)
+    state_row(tx, new.kind, "releases", release_id)
     return release_id
 
 
-def consent(connection: Connection, recorded_at: datetime, **values: Any) -> int:
-    consent_id = records.add_consent(connection, recorded_at=recorded_at, **values)
-    body = {
-        "consent": consent_id,
-        **values,
-        "granted_at": _instant(values["granted_at"]),
-        "expires_at": _instant(values.get("expires_at")),
-    }
-    _log(connection, "consent", body, recorded_at)
+def consent(tx: Tx, new: register.NewConsent) -> int:
+    consent_id = register.add_consent(tx.connection, new)
+    state_row(tx, "consent", "consents", consent_id)
     return consent_id
 
 
-def person(connection: Connection, recorded_at: datetime, **values: Any) -> int:
-    person_id = records.add_person(connection, recorded_at=recorded_at, **values)
-    body = {
-        "person": person_id,
-        "name": values["name"],
-        "party": values["party"],
-        "position": values["position"],
-        "clearance": values["clearance"],
-        "need_to_know": sorted(values["need_to_know"]),
-    }
-    _log(connection, "person", body, recorded_at)
+def person(tx: Tx, new: register.NewPerson) -> int:
+    person_id = register.add_person(tx.connection, new)
+    state_row(tx, "person", "persons", person_id)
     return person_id
 
 
-def need_to_know(
-    connection: Connection, person_id: int, topics: frozenset[str], recorded_at: datetime
-) -> None:
-    records.set_need_to_know(connection, person_id, topics)
-    _log(connection, "need_to_know", {"person": person_id, "topics": sorted(topics)}, recorded_at)
+def need_to_know(tx: Tx, person_id: int, topics: frozenset[str]) -> None:
+    register.set_need_to_know(tx.connection, person_id, topics)
+    state_row(tx, "need_to_know", "persons", person_id)
 
 
-def key(connection: Connection, record: KeyRecord, action: str, recorded_at: datetime) -> None:
-    """A key added (generated or imported), retired or destroyed; never its private part."""
+def key(tx: Tx, record: KeyRecord, action: str) -> None:
+    """A key added (generated or imported), retired or destroyed; its private part is stated
+    only by its digest."""
     if action in ("generated", "imported"):
-        key_store.add_key(connection, record, "local" if action == "generated" else "imported")
+        keystore.add_key(tx.connection, record, "local" if action == "generated" else "imported")
     elif action == "retired":
-        key_store.retire(connection, record.kid, recorded_at)
+        keystore.retire(tx.connection, record.kid, tx.now)
     elif action == "destroyed":
-        key_store.destroy(connection, record.kid)
+        keystore.destroy(tx.connection, record.kid)
     else:
         raise ValueError(f"unknown key action {action}")
-    body = {
-        "kid": record.kid,
-        "party": record.party,
-        "purpose": record.purpose.value,
-        "action": action,
-        "fingerprint": fingerprint(record.public_pem),
-    }
-    _log(connection, "key", body, recorded_at)
+    state_row(tx, "key", "party_keys", record.kid)

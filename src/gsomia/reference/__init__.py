@@ -29,12 +29,17 @@ from gsomia.core.agreements import (
     Reactivation,
     Term,
 )
-from gsomia.core.errors import GsomiaError
+from gsomia.core.errors import GsomiaError, InvalidInstant
 from gsomia.core.labels import check_topic
 from gsomia.core.markings import Level, Scheme
 from gsomia.errors import ReferenceDataError
 
 HERE = Path(__file__).parent
+# libyaml's C parser reads the same YAML as the pure-Python SafeLoader, several times faster;
+# PyYAML built without libyaml lacks it.
+LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)
 PARTY = Annotated[str, Field(pattern=r"^[A-Z]{3,4}$")]
 
 
@@ -60,12 +65,12 @@ class SchemeFile(_Model):
 
 
 class TermFile(_Model):
-    months: int = Field(gt=0)
+    months: int = Field(gt=0, le=calendar.MAX_TERM_MONTHS)
     automatic_renewal: bool
 
 
 class NoticeFile(_Model):
-    days: int = Field(ge=0)
+    days: int = Field(ge=0, le=calendar.MAX_NOTICE_DAYS)
     channel: str
     reactivation: Reactivation = Reactivation.FULL_PERIOD
 
@@ -133,7 +138,7 @@ def read_text(path: Path) -> str:
 
 def _validate(model: type[M], text: str, path: str) -> M:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=LOADER)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" (line {where.line + 1})" if where is not None else ""
@@ -168,11 +173,13 @@ def parse_scheme(text: str, path: str) -> Scheme:
 
 
 def _instant(value: dt.date | dt.datetime, zone: ZoneInfo, path: str, field: str) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            raise ReferenceDataError(f"{path}: field {field}: an instant needs a UTC offset")
-        return value
-    return calendar.start_of_day(value, zone)
+    """An instant with its offset, or a date's start in `zone`, within the supported range."""
+    try:
+        if isinstance(value, dt.datetime):
+            return calendar.check_instant(value)
+        return calendar.parse_instant(value.isoformat(), zone)
+    except InvalidInstant as exc:
+        raise ReferenceDataError(f"{path}: field {field}: {exc.message}") from None
 
 
 def parse_agreement(text: str, path: str, schemes: Mapping[str, Scheme]) -> Agreement:

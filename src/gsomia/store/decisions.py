@@ -11,6 +11,7 @@ from sqlalchemy import Connection, insert, select
 from gsomia.core.policy import Code, Decision, Reason
 from gsomia.errors import NotFound
 from gsomia.store import tables
+from gsomia.store.registry import held
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,7 @@ def decisions(
 
 
 def decision(connection: Connection, decision_id: int) -> DecisionRecord:
-    found = decisions(connection, decision_id=decision_id)
+    found = decisions(connection, decision_id=decision_id) if held(decision_id) else []
     if not found:
-        raise NotFound(f"no decision with id {decision_id}; list them with gsomia decision list")
+        raise NotFound(f"no decision with id {decision_id}", subject="decision")
     return found[0]

@@ -1,17 +1,34 @@
-"""Persons with their clearances, items with their labels, releases and consents."""
+"""The register: persons with their clearances, items with their labels, releases, consents.
+
+Rows go in as `New*` records and come back as `*Record`s with their ids. Ids outside the
+range the databases store are simply not held (`NotFound`), never an overflow.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select
+from sqlalchemy import Connection, Row, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from gsomia.errors import Conflict, NotFound
 from gsomia.store import tables
+
+MAX_ID = 2**63 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class NewPerson:
+    name: str
+    party: str
+    position: str
+    clearance: str | None
+    need_to_know: frozenset[str]
+    recorded_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +40,27 @@ class PersonRecord:
     clearance: str | None
     need_to_know: frozenset[str]
     recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    reference: str
+    title: str
+    originator: str
+    marking: str
+    english: str
+    topic: str
+    purpose: str
+    releasable_to: frozenset[str] | None
+    caveats: tuple[str, ...]
+    holder: str
+    holder_marking: str | None
+    received_from: str | None
+    originator_reference: str | None
+    registered_at: datetime
+    recorded_at: datetime
+    sealed_sha256: str | None = None
+    sealed_size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +86,20 @@ class ItemRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class NewRelease:
+    item_id: int
+    kind: str
+    from_party: str
+    to_party: str
+    at: datetime
+    agreement_id: str
+    recipient_marking: str
+    decision_id: int
+    sealed_sha256: str | None = None
+    sealed_size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReleaseRecord:
     id: int
     item_id: int
@@ -63,6 +115,17 @@ class ReleaseRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class NewConsent:
+    item_id: int
+    originator: str
+    recipient: str
+    granted_at: datetime
+    expires_at: datetime | None
+    reference: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ConsentRecord:
     id: int
     item_id: int
@@ -72,6 +135,11 @@ class ConsentRecord:
     expires_at: datetime | None
     reference: str
     recorded_at: datetime
+
+
+def held(key: int) -> bool:
+    """Whether `key` is an id the databases can hold at all."""
+    return 0 < key <= MAX_ID
 
 
 def _inserted_id(connection: Connection, statement: Any, conflict: str) -> int:
@@ -84,28 +152,15 @@ def _inserted_id(connection: Connection, statement: Any, conflict: str) -> int:
     return int(key[0])
 
 
-def add_person(
-    connection: Connection,
-    *,
-    name: str,
-    party: str,
-    position: str,
-    clearance: str | None,
-    need_to_know: Iterable[str],
-    recorded_at: datetime,
-) -> int:
+def add_person(connection: Connection, person: NewPerson) -> int:
+    values = asdict(person)
+    topics = values.pop("need_to_know")
     person_id = _inserted_id(
         connection,
-        insert(tables.persons).values(
-            name=name,
-            party=party,
-            position=position,
-            clearance=clearance,
-            recorded_at=recorded_at,
-        ),
-        f"{party} already has a person named {name!r}; list them with gsomia person list",
+        insert(tables.persons).values(**values),
+        f"{person.party} already has a person named {person.name!r}",
     )
-    set_need_to_know(connection, person_id, need_to_know)
+    set_need_to_know(connection, person_id, topics)
     return person_id
 
 
@@ -122,6 +177,8 @@ def persons(connection: Connection, person_id: int | None = None) -> list[Person
     query = select(tables.persons).order_by(tables.persons.c.id)
     ntk_query = select(tables.need_to_know)
     if person_id is not None:
+        if not held(person_id):
+            return []
         query = query.where(tables.persons.c.id == person_id)
         ntk_query = ntk_query.where(tables.need_to_know.c.person_id == person_id)
     topics: dict[int, set[str]] = {}
@@ -144,18 +201,18 @@ def persons(connection: Connection, person_id: int | None = None) -> list[Person
 def person(connection: Connection, person_id: int) -> PersonRecord:
     found = persons(connection, person_id)
     if not found:
-        raise NotFound(f"no person with id {person_id}; list them with gsomia person list")
+        raise NotFound(f"no person with id {person_id}", subject="person")
     return found[0]
 
 
-def add_item(connection: Connection, **values: Any) -> int:
-    releasable = values.get("releasable_to")
-    values["releasable_to"] = sorted(releasable) if releasable is not None else None
-    values["caveats"] = list(values.get("caveats", ()))
+def add_item(connection: Connection, item: NewItem) -> int:
+    values = asdict(item)
+    values["releasable_to"] = sorted(item.releasable_to) if item.releasable_to is not None else None
+    values["caveats"] = list(item.caveats)
     return _inserted_id(
         connection,
         insert(tables.items).values(**values),
-        f"an item with reference {values['reference']!r} is already registered",
+        f"an item with reference {item.reference!r} is already registered",
     )
 
 
@@ -204,27 +261,53 @@ def items(
 def item(connection: Connection, key: str | int) -> ItemRecord:
     """An item by its numeric id or its reference."""
     table = tables.items
-    text = str(key)
-    condition = table.c.id == int(text) if text.isdigit() else table.c.reference == text
+    text = str(key).strip()
+    if text.isdigit():
+        if not held(int(text)):
+            raise NotFound(f"no item {text!r}", subject="item")
+        condition = table.c.id == int(text)
+    else:
+        condition = table.c.reference == text
     row = connection.execute(select(table).where(condition)).one_or_none()
     if row is None:
-        raise NotFound(f"no item {text!r}; list the registry with gsomia item list")
+        raise NotFound(f"no item {text!r}", subject="item")
     return _item(row)
 
 
 def next_reference(connection: Connection, party: str, year: int) -> str:
-    """The next free reference such as KOR-2017-0003 (party, year registered, sequence)."""
+    """The next free reference such as KOR-2017-0003 (party, year registered, sequence): one
+    past the highest sequence taken, whoever chose it."""
     prefix = f"{party}-{year}-"
-    count = connection.execute(
-        select(func.count())
-        .select_from(tables.items)
-        .where(tables.items.c.reference.like(f"{prefix}%"))
-    ).scalar_one()
-    return f"{prefix}{count + 1:04d}"
+    pattern = re.compile(re.escape(prefix) + r"(\d+)$")
+    taken = connection.execute(
+        select(tables.items.c.reference).where(tables.items.c.reference.like(f"{prefix}%"))
+    ).scalars()
+    highest = max(
+        (int(match.group(1)) for ref in taken if (match := pattern.match(ref))), default=0
+    )
+    return f"{prefix}{highest + 1:04d}"
 
 
-def add_release(connection: Connection, **values: Any) -> int:
-    return _inserted_id(connection, insert(tables.releases).values(**values), "duplicate release")
+def add_release(connection: Connection, release: NewRelease) -> int:
+    return _inserted_id(
+        connection, insert(tables.releases).values(**asdict(release)), "duplicate release"
+    )
+
+
+def _release(row: Row[Any]) -> ReleaseRecord:
+    return ReleaseRecord(
+        row.id,
+        row.item_id,
+        row.kind,
+        row.from_party,
+        row.to_party,
+        row.at,
+        row.agreement_id,
+        row.recipient_marking,
+        row.decision_id,
+        row.sealed_sha256,
+        row.sealed_size,
+    )
 
 
 def releases(connection: Connection, item_id: int | None = None) -> list[ReleaseRecord]:
@@ -232,26 +315,25 @@ def releases(connection: Connection, item_id: int | None = None) -> list[Release
     query = select(table).order_by(table.c.at, table.c.id)
     if item_id is not None:
         query = query.where(table.c.item_id == item_id)
-    return [
-        ReleaseRecord(
-            row.id,
-            row.item_id,
-            row.kind,
-            row.from_party,
-            row.to_party,
-            row.at,
-            row.agreement_id,
-            row.recipient_marking,
-            row.decision_id,
-            row.sealed_sha256,
-            row.sealed_size,
-        )
-        for row in connection.execute(query)
-    ]
+    return [_release(row) for row in connection.execute(query)]
 
 
-def add_consent(connection: Connection, **values: Any) -> int:
-    return _inserted_id(connection, insert(tables.consents).values(**values), "duplicate consent")
+def release(connection: Connection, release_id: int) -> ReleaseRecord:
+    table = tables.releases
+    row = (
+        connection.execute(select(table).where(table.c.id == release_id)).one_or_none()
+        if held(release_id)
+        else None
+    )
+    if row is None:
+        raise NotFound(f"no release with id {release_id}", subject="release")
+    return _release(row)
+
+
+def add_consent(connection: Connection, consent: NewConsent) -> int:
+    return _inserted_id(
+        connection, insert(tables.consents).values(**asdict(consent)), "duplicate consent"
+    )
 
 
 def consents(connection: Connection, item_id: int | None = None) -> list[ConsentRecord]:

@@ -61,6 +61,17 @@ metadata = MetaData(
     }
 )
 
+registry_state = Table(
+    "registry_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("generation", BigInteger, nullable=False),
+)
+"""One row (id 1). `generation` grows in the same transaction as any change to what the node
+caches (reference documents, agreement events, registry settings), so that every process
+knows when its cache is stale. Write transactions lock this row (PostgreSQL) so that writers
+decide one after the other."""
+
 settings = Table(
     "settings",
     metadata,
@@ -222,9 +233,11 @@ ledger_entries = Table(
     Column("body", Text, nullable=False),
     Column("leaf_hash", LargeBinary(32), nullable=False),
     Column("recorded_at", UTCDateTime, nullable=False),
+    Column("subject", String(160), index=True),
 )
 """The append-only log: entry `position` (0-based) with its canonical JSON body and the
-RFC 9162 leaf hash of that body."""
+RFC 9162 leaf hash of that body. `subject` names the registry row the entry states
+(`items/5`): an index, derived from the body, to find a row's latest entry at once."""
 
 ledger_nodes = Table(
     "ledger_nodes",

@@ -1,0 +1,558 @@
+"""The registry officer's use cases: items registered, received, released, transferred,
+accessed and opened.
+
+Each decision is taken and recorded in one write transaction, on what that transaction read,
+allowed or denied (Rule 14); an allowed one first checks the rows it relies on against the
+ledger. Sealing, which can take long, happens outside the transaction, into a file with no
+name: it is named only if the decision taken under the lock allows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from gsomia.core.calendar import is_bare_date
+from gsomia.core.labels import Label
+from gsomia.core.policy import (
+    Consent,
+    Decision,
+    Reader,
+    decide_access,
+    decide_receipt,
+    decide_release,
+    decide_transfer,
+)
+from gsomia.crypto.keys import KeyRing, Purpose
+from gsomia.errors import InvalidRequest, KeyStoreError
+from gsomia.node import journal
+from gsomia.node.commands import sealing
+from gsomia.node.commands.keys import keyring
+from gsomia.node.context import Node, Tx, When
+from gsomia.node.schemas import ActionView, DecisionView, ItemView
+from gsomia.store import registry as register
+from gsomia.store.registry import ConsentRecord, ItemRecord, NewItem, NewRelease
+
+
+def _title(title: str) -> str:
+    if not title.strip():
+        raise InvalidRequest("an item needs a title")
+    return title.strip()
+
+
+def _action(
+    tx: Tx,
+    decision_id: int,
+    decision: Decision,
+    *,
+    item_id: int | None = None,
+    release_id: int | None = None,
+    sealed_copy: Path | None = None,
+    output: str | None = None,
+) -> ActionView:
+    item = (
+        ItemView.of(register.item(tx.connection, item_id), tx.time_zone)
+        if item_id is not None
+        else None
+    )
+    return ActionView(
+        **DecisionView.fields(decision),
+        decision_id=decision_id,
+        item=item,
+        release_id=release_id,
+        sealed_copy=str(sealed_copy) if sealed_copy is not None else None,
+        output=output,
+    )
+
+
+def register_item(
+    node: Node,
+    *,
+    title: str,
+    marking: str,
+    topic: str,
+    at: When,
+    originator: str | None = None,
+    purpose: str = "",
+    releasable_to: Iterable[str] | None = None,
+    caveats: Iterable[str] = (),
+    reference: str | None = None,
+    file: Path | None = None,
+    passphrase: bytes | None = None,
+) -> ItemView:
+    """Register an item the node's party originated (Rule 1: originator, marking, topic,
+    purpose). Its content, if given, is sealed to the node's own party and stored only
+    sealed."""
+    title = _title(title)
+    with node.read() as tx:
+        own = tx.own_party()
+        if originator is not None and tx.known_party(originator) != own:
+            raise InvalidRequest(
+                f"an item {originator.strip().upper()} originated is received, not registered "
+                f"(this registry is {own}'s)"
+            )
+        label = tx.label(
+            own, marking, topic, releasable_to=releasable_to, purpose=purpose, caveats=caveats
+        )
+        instant = tx.instant(at)
+        ring = _ring(tx, passphrase, "storing content seals it") if file is not None else None
+    store = node.content
+    with store.incoming() as sealed:
+        if file is not None and ring is not None:
+            sealing.seal_file_into(ring, file, sealed.stream, label, [own], Purpose.WRAPPED, node)
+        with node.write() as tx:
+            if ring is not None:
+                tx.attest(*sealing.key_rows(ring, [own], Purpose.WRAPPED))
+            content = store.pend(sealed) if file is not None else None
+            item_id = journal.item(
+                tx,
+                NewItem(
+                    reference=reference.strip()
+                    if reference
+                    else register.next_reference(tx.connection, own, instant.year),
+                    title=title,
+                    originator=own,
+                    marking=label.level.marking,
+                    english=label.level.english,
+                    topic=label.topic,
+                    purpose=purpose,
+                    releasable_to=label.releasable_to,
+                    caveats=label.caveats,
+                    holder=own,
+                    holder_marking=None,
+                    received_from=None,
+                    originator_reference=None,
+                    registered_at=instant,
+                    recorded_at=tx.now,
+                    sealed_sha256=content[0] if content else None,
+                    sealed_size=content[1] if content else None,
+                ),
+            )
+            view = ItemView.of(register.item(tx.connection, item_id), tx.time_zone)
+    if content is not None:
+        store.settle(content[0])
+    return view
+
+
+def _ring(tx: Tx, passphrase: bytes | None, why: str) -> KeyRing:
+    if passphrase is None:
+        raise KeyStoreError(f"{why}: the node's keys need their passphrase", subject="passphrase")
+    return keyring(tx, passphrase)
+
+
+def receive_item(
+    node: Node,
+    *,
+    title: str,
+    originator: str,
+    marking: str,
+    topic: str,
+    at: When,
+    sender: str | None = None,
+    originator_reference: str | None = None,
+    purpose: str = "",
+    releasable_to: Iterable[str] | None = None,
+    reference: str | None = None,
+) -> ActionView:
+    """Receive an item handed over outside the node: decide the receipt, then register the
+    copy marked with the originator's name and the receiver's equivalent level (Art 4)."""
+    title = _title(title)
+    with node.write() as tx:
+        receiver = tx.own_party()
+        origin = tx.known_party(originator)
+        if origin == receiver:
+            raise InvalidRequest(
+                f"{receiver} is this registry's own party: its items are registered, not received"
+            )
+        label = tx.label(origin, marking, topic, releasable_to=releasable_to, purpose=purpose)
+        from_party = tx.known_party(sender) if sender else origin
+        instant = tx.instant(at, origin, receiver)
+        return _receive(
+            tx, label, from_party, instant, title, originator_reference, reference, None
+        )
+
+
+def receive_sealed(
+    node: Node,
+    file: Path,
+    *,
+    at: When,
+    passphrase: bytes,
+    title: str | None = None,
+    originator_reference: str | None = None,
+    reference: str | None = None,
+) -> ActionView:
+    """Receive a sealed item: check everything (nothing is decrypted to disk), read its
+    label, decide the receipt and keep the sealed file as the copy's content."""
+    store = node.content
+    with node.read() as tx:
+        receiver = tx.own_party()
+        ring = keyring(tx, passphrase)
+        schemes = tx.book.schemes
+    with store.incoming() as copy:
+        checked = sealing.receive_copy(ring, file, copy.stream, schemes)
+        carried = checked.label
+        if carried.held_by != receiver:
+            raise InvalidRequest(f"the item is labelled for {carried.held_by}, not for {receiver}")
+        as_sent = replace(carried, holder=None, holder_level=None)
+        with node.write() as tx:
+            instant = tx.instant(at, as_sent.originator, receiver)
+            content = None
+
+            def keep() -> tuple[str, int]:
+                nonlocal content
+                content = store.pend(copy)
+                return content
+
+            action = _receive(
+                tx,
+                as_sent,
+                checked.sealed_by,
+                instant,
+                title or file.stem,
+                originator_reference,
+                reference,
+                keep,
+            )
+    if content is not None:
+        store.settle(content[0])
+    return action
+
+
+def _receive(
+    tx: Tx,
+    label: Label,
+    from_party: str,
+    at: datetime,
+    title: str,
+    originator_reference: str | None,
+    reference: str | None,
+    keep: Any,
+) -> ActionView:
+    receiver = tx.own_party()
+    book = tx.book
+    origin, level = label.originator, label.level
+    if from_party != origin:
+        label = _as_held_by(tx, label, from_party)
+    decision = decide_receipt(book, label, receiver, at)
+    request = {
+        "originator": origin,
+        "marking": level.marking,
+        "topic": label.topic,
+        "sender": from_party,
+        "receiver": receiver,
+        "originator_reference": originator_reference,
+    }
+    item_id = None
+    if decision.allowed and decision.recipient_level is not None:
+        tx.attest()
+        received = label.received_by(receiver, decision.recipient_level)
+        content = keep() if keep is not None else None
+        item_id = journal.item(
+            tx,
+            NewItem(
+                reference=reference.strip()
+                if reference
+                else register.next_reference(tx.connection, receiver, at.year),
+                title=title,
+                originator=origin,
+                marking=level.marking,
+                english=level.english,
+                topic=label.topic,
+                purpose=label.purpose,
+                releasable_to=received.releasable_to,
+                caveats=label.caveats,
+                holder=receiver,
+                holder_marking=decision.recipient_level.marking,
+                received_from=from_party,
+                originator_reference=originator_reference,
+                registered_at=at,
+                recorded_at=tx.now,
+                sealed_sha256=content[0] if content else None,
+                sealed_size=content[1] if content else None,
+            ),
+        )
+    decision_id = journal.decision(
+        tx, kind="receipt", at=at, decided=decision, request=request, item_id=item_id
+    )
+    return _action(tx, decision_id, decision, item_id=item_id)
+
+
+def _as_held_by(tx: Tx, label: Label, holder: str) -> Label:
+    """The label as a forwarding holder (a hub) had it, marked in the holder's scheme."""
+    book = tx.book
+    for agreement in book.bilateral(label.originator, holder):
+        marking = agreement.equivalent_marking(label.level, holder)
+        if marking is not None:
+            return replace(
+                label, holder=holder, holder_level=book.scheme(holder).by_marking(marking)
+            )
+    raise InvalidRequest(
+        f"no agreement between {label.originator} and {holder} gives {label.level} an "
+        f"equivalent in {holder}'s scheme, so {holder} cannot have sent it"
+    )
+
+
+def label_of(tx: Tx, item: ItemRecord) -> Label:
+    """The core's label for a registered item."""
+    book = tx.book
+    level = book.scheme(item.originator).by_marking(item.marking)
+    holder = None if item.holder == item.originator else item.holder
+    holder_level = (
+        book.scheme(item.holder).by_marking(item.holder_marking) if item.holder_marking else None
+    )
+    return Label(
+        item.originator,
+        level,
+        item.topic,
+        item.purpose,
+        item.releasable_to,
+        item.caveats,
+        holder,
+        holder_level,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _HandOver:
+    """What a release or transfer decides on, read in one transaction."""
+
+    item: ItemRecord
+    label: Label
+    to: str
+    at: datetime
+    decision: Decision
+    consents: tuple[ConsentRecord, ...]
+
+
+def release_item(
+    node: Node,
+    key: str,
+    recipient: str,
+    at: When,
+    passphrase: bytes | None = None,
+    wrap: Purpose = Purpose.WRAPPED,
+) -> ActionView:
+    """Rule 2: release the originator's item to a partner if an agreement in force allows.
+    Sealed content is sealed again for the recipient, re-marked per the agreement."""
+    return _hand_over(node, "release", key, recipient, at, passphrase, wrap)
+
+
+def transfer_item(
+    node: Node,
+    key: str,
+    recipient: str,
+    at: When,
+    passphrase: bytes | None = None,
+    wrap: Purpose = Purpose.WRAPPED,
+) -> ActionView:
+    """Rule 5 (Art 6): pass a received item to a third party with the originator's prior
+    written consent."""
+    return _hand_over(node, "transfer", key, recipient, at, passphrase, wrap)
+
+
+def _decide_hand_over(tx: Tx, kind: str, key: str, recipient: str, at: When) -> _HandOver:
+    item = register.item(tx.connection, key)
+    own = tx.own_party()
+    if item.holder != own:
+        raise InvalidRequest(f"item {item.reference} is held by {item.holder}, not by {own}")
+    label = label_of(tx, item)
+    to = tx.known_party(recipient)
+    instant = tx.instant(at, item.holder, to)
+    if _before_registration(tx, at, instant, item):
+        raise InvalidRequest(
+            f"a {kind} at {instant.isoformat()} would precede the item's registration at "
+            f"{item.registered_at.astimezone(instant.tzinfo).isoformat()}"
+        )
+    if kind == "release":
+        if label.holder is not None:
+            raise InvalidRequest(
+                f"item {item.reference} was received from {item.received_from}; passing it "
+                "on is an onward transfer, which needs the originator's consent"
+            )
+        return _HandOver(item, label, to, instant, decide_release(tx.book, label, to, instant), ())
+    if label.holder is None:
+        raise InvalidRequest(
+            f"{own} originated item {item.reference}: handing it over is a release, not an "
+            "onward transfer"
+        )
+    consents = tuple(register.consents(tx.connection, item.id))
+    decision = decide_transfer(
+        tx.book, label, item.reference, to, instant, [_consent(item, c) for c in consents]
+    )
+    return _HandOver(item, label, to, instant, decision, consents)
+
+
+def _hand_over(
+    node: Node,
+    kind: str,
+    key: str,
+    recipient: str,
+    at: When,
+    passphrase: bytes | None,
+    wrap: Purpose,
+) -> ActionView:
+    with node.read() as tx:
+        first = _decide_hand_over(tx, kind, key, recipient, at)
+        ring = None
+        if first.item.sealed_sha256 is not None:
+            ring = _ring(tx, passphrase, "the item has sealed content")
+            sealing.recipients(ring, [first.to], wrap)  # refused before anything is decided
+    if ring is None:
+        with node.write() as tx:
+            return _record_hand_over(tx, kind, _decide_hand_over(tx, kind, key, recipient, at))
+    store = node.content
+    with store.incoming() as copy:
+        sealed_label = _copy_label(first)
+        if first.decision.allowed:
+            _reseal(node, ring, first, copy, wrap)
+        with node.write() as tx:
+            now = _decide_hand_over(tx, kind, key, recipient, at)
+            content = None
+            if now.decision.allowed:
+                if _copy_label(now) != sealed_label or not first.decision.allowed:
+                    # The agreements changed since the copy was sealed: seal it again, now.
+                    _reseal(node, ring, now, copy, wrap)
+                tx.attest(*sealing.key_rows(ring, [now.to], wrap))
+                content = store.pend(copy)
+            action = _record_hand_over(tx, kind, now, content, store.directory)
+    if content is not None:
+        store.settle(content[0])
+    return action
+
+
+def _reseal(node: Node, ring: KeyRing, hand_over: _HandOver, copy: Any, wrap: Purpose) -> None:
+    copy.stream.seek(0)
+    copy.stream.truncate()
+    source = node.content.path_of(hand_over.item.sealed_sha256 or "")
+    sealing.reseal(ring, source, copy.stream, _copy_label(hand_over), [hand_over.to], wrap, node)
+
+
+def _record_hand_over(
+    tx: Tx,
+    kind: str,
+    now: _HandOver,
+    content: tuple[str, int] | None = None,
+    directory: Path | None = None,
+) -> ActionView:
+    decision = now.decision
+    if decision.allowed:
+        tx.attest(("items", now.item.id), *(("consents", c.id) for c in now.consents))
+    request = {"item": now.item.reference, "from": now.label.held_by, "to": now.to}
+    decision_id = journal.decision(
+        tx, kind=kind, at=now.at, decided=decision, request=request, item_id=now.item.id
+    )
+    release_id = None
+    if decision.allowed and decision.agreement is not None:
+        release_id = journal.release(
+            tx,
+            NewRelease(
+                item_id=now.item.id,
+                kind=kind,
+                from_party=now.label.held_by,
+                to_party=now.to,
+                at=now.at,
+                agreement_id=decision.agreement,
+                recipient_marking=decision.recipient_level.marking
+                if decision.recipient_level
+                else now.item.marking,
+                decision_id=decision_id,
+                sealed_sha256=content[0] if content else None,
+                sealed_size=content[1] if content else None,
+            ),
+        )
+    return _action(
+        tx,
+        decision_id,
+        decision,
+        item_id=now.item.id,
+        release_id=release_id,
+        sealed_copy=directory / f"{content[0]}.tdf" if content and directory else None,
+    )
+
+
+def _before_registration(tx: Tx, at: When, instant: datetime, item: ItemRecord) -> bool:
+    """Whether a hand-over is dated before its item was registered: by the instants, or, for
+    a bare date, by the days as written (the registration's in the registry's zone)."""
+    if isinstance(at, str) and is_bare_date(at):
+        return instant.date() < item.registered_at.astimezone(tx.time_zone).date()
+    return instant < item.registered_at
+
+
+def _copy_label(hand_over: _HandOver) -> Label:
+    """The label of the recipient's copy."""
+    level = hand_over.decision.recipient_level or hand_over.label.level
+    return hand_over.label.handed_over(hand_over.to, level)
+
+
+def _consent(item: ItemRecord, record: ConsentRecord) -> Consent:
+    return Consent(
+        item.reference,
+        record.originator,
+        record.recipient,
+        record.granted_at,
+        record.expires_at,
+        record.reference,
+    )
+
+
+def access_item(node: Node, key: str, person_id: int, at: When) -> ActionView:
+    """Rule 4 (Art 7): may this person read this item at `at`? Recorded either way."""
+    with node.write() as tx:
+        decision, item, person_id = _decide_access(tx, key, person_id, at)
+        decision_id = journal.decision(
+            tx,
+            kind="access",
+            at=tx.instant(at),
+            decided=decision,
+            request={"item": item.reference, "person": person_id, "party": tx.own_party()},
+            item_id=item.id,
+            person_id=person_id,
+        )
+        return _action(tx, decision_id, decision, item_id=item.id)
+
+
+def _decide_access(tx: Tx, key: str, person_id: int, at: When) -> tuple[Decision, ItemRecord, int]:
+    book = tx.book
+    item = register.item(tx.connection, key)
+    person = register.person(tx.connection, person_id)
+    clearance = book.scheme(person.party).by_marking(person.clearance) if person.clearance else None
+    reader = Reader(person.party, clearance, person.need_to_know, person.position)
+    decision = decide_access(book, reader, label_of(tx, item), tx.instant(at))
+    if decision.allowed:
+        tx.attest(("items", item.id), ("persons", person.id))
+    return decision, item, person.id
+
+
+def open_item(
+    node: Node,
+    key: str,
+    person_id: int,
+    at: When,
+    destination: Path | IO[bytes],
+    passphrase: bytes,
+) -> ActionView:
+    """Decide a person's access (recorded either way) and, if allowed, open the content; the
+    plaintext is named at `destination` only once every check passed."""
+    with node.read() as tx:
+        item = register.item(tx.connection, key)
+        if item.sealed_sha256 is None:
+            raise InvalidRequest(f"item {item.reference} has no content in this registry")
+        ring = keyring(tx, passphrase)
+        forbidden = node.database_files()
+    sealing.check_destination(destination, forbidden)
+    action = access_item(node, key, person_id, at)
+    if action.allowed:
+        sealing.open_content(
+            ring,
+            node.content.path_of(item.sealed_sha256),
+            item.sealed_sha256,
+            destination,
+            forbidden,
+        )
+        output = destination if isinstance(destination, Path) else "-"
+        return action.model_copy(update={"output": str(output)})
+    return action
