@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/decisions.py
 	$(BIN)/python bench/sealing.py
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/cli.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -77,7 +77,9 @@ def check_instant(instant: datetime) -> datetime:
     supported range; anything else is `InvalidInstant`."""
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise InvalidInstant(f"instant {instant.isoformat()} has no UTC offset")
-    return _in_range(instant, instant.isoformat())
+    if not SUPPORTED_FROM <= instant < SUPPORTED_UNTIL:
+        raise _outside(instant.isoformat())  # formatted only when refused: decisions call this
+    return instant
 
 
 def _in_range(instant: datetime, shown: str) -> datetime:
