@@ -303,3 +303,62 @@ def test_every_listing_command_takes_json(gsomia):
 def test_human_output_reads_as_a_table(gsomia):
     text = gsomia("agreement", "status", GSOMIA, "--at", "2019-09-01").stdout
     assert "in_force" in text and "2019-11-23" in text
+
+
+# -- output for people ------------------------------------------------------------------------
+
+
+def test_init_says_what_it_created_then_that_it_is_up_to_date(run_cli, tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    first = run_cli("--db", url, "init", "--party", "JPN")
+    assert first.code == 0
+    assert first.stdout.startswith(f"Created {url}")
+    assert "party: JPN" in first.stdout and "agreements: 4 added" in first.stdout
+    again = run_cli("--db", url, "init")
+    assert again.stdout.startswith("Registry up to date:")
+    assert "agreements: 0 added, 0 updated, 4 unchanged" in again.stdout
+
+
+def test_piped_tables_are_never_cut(gsomia):
+    gsomia("init", "--party", "KOR")
+    title = "A long title " + "that goes on " * 12 + "and ends here"
+    gsomia(
+        "item",
+        "register",
+        "--title",
+        title,
+        "--marking",
+        "II",
+        "--topic",
+        "nk-missile",
+        "--at",
+        "2017-05-15",
+    )
+    listed = gsomia("item", "list").stdout
+    assert title in listed
+    assert "…" not in listed
+    assert "Agreement between the Government" not in gsomia("agreement", "list").stdout
+    assert "KOR-JPN-USA-TISA-2014" in gsomia("agreement", "list").stdout
+
+
+def test_people_get_fields_not_python_dicts(gsomia):
+    gsomia("init", "--party", "KOR")
+    received = gsomia(
+        "item",
+        "receive",
+        "--title",
+        "Splash-down points",
+        "--originator",
+        "JPN",
+        "--marking",
+        "極秘",
+        "--topic",
+        "nk-missile",
+        "--at",
+        "2017-03-07",
+    )
+    shown = gsomia("item", "show", "KOR-2017-0001")
+    for output in (received.stdout, shown.stdout):
+        assert "{'" not in output and "': " not in output
+    assert "item KOR-2017-0001: Splash-down points — 군사Ⅱ급비밀, originator JPN" in received.stdout
+    assert "  holder_marking: 군사Ⅱ급비밀" in shown.stdout

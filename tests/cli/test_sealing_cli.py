@@ -6,6 +6,7 @@ import zipfile
 
 import pytest
 
+from gsomia.demo import forgery
 from gsomia.formats import ztdf
 from tests.store.test_files import within
 
@@ -108,13 +109,7 @@ def test_a_tampered_file_is_refused_with_one_line(two_nodes, tmp_path):
         "-o",
         str(tmp_path / "p.tdf"),
     )
-    with zipfile.ZipFile(tmp_path / "p.tdf") as archive:
-        manifest = json.loads(archive.read(ztdf.MANIFEST))
-        payload = archive.read(ztdf.PAYLOAD)
-    manifest["assertions"][0]["statement"]["value"]["Topic"] = "logistics"
-    with zipfile.ZipFile(tmp_path / "p.tdf", "w") as archive:
-        archive.writestr(ztdf.PAYLOAD, payload)
-        archive.writestr(ztdf.MANIFEST, json.dumps(manifest))
+    forgery.relabel(tmp_path / "p.tdf", tmp_path / "p.tdf", Topic="logistics")
     result = gsomia("--db", jpn, "open", str(tmp_path / "p.tdf"), "-o", str(tmp_path / "o.bin"))
     assert result.code == 1  # the answer is no: the file fails verification
     assert result.stderr.strip().startswith("error: the label was changed after it was signed")
@@ -341,3 +336,19 @@ def test_a_short_passphrase_cannot_protect_new_keys(gsomia, monkeypatch):
         "one in GSOMIA_PASSPHRASE or GSOMIA_PASSPHRASE_FILE"
     )
     assert gsomia("keys", "list", "--json").json == []
+
+
+def test_keys_export_says_what_it_wrote_and_the_fingerprint_to_compare(one_node, tmp_path):
+    one_node("keys", "init")
+    exported = one_node("keys", "export", "-o", str(tmp_path / "kor.json"))
+    assert exported.code == 0, exported.stderr
+    fingerprint = next(
+        k["fingerprint"] for k in one_node("keys", "list", "--json").json if k["purpose"] == "sign"
+    )
+    assert exported.stdout.strip() == (
+        f"wrote KOR's public key set to {tmp_path / 'kor.json'}: 3 keys; signing-key "
+        f"fingerprint {fingerprint}"
+    )
+    assert (tmp_path / "kor.json").stat().st_mode & 0o077 == 0
+    refused = one_node("keys", "export", "-o", str(tmp_path))
+    assert refused.code == 2 and "a directory" in refused.stderr

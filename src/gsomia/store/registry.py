@@ -23,6 +23,8 @@ MAX_ID = 2**63 - 1
 
 @dataclass(frozen=True, slots=True)
 class NewPerson:
+    """A person to register: their clearance under their party's law, their need-to-know."""
+
     name: str
     party: str
     position: str
@@ -31,19 +33,17 @@ class NewPerson:
     recorded_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class PersonRecord:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PersonRecord(NewPerson):
+    """A person as the registry holds it, with its id."""
+
     id: int
-    name: str
-    party: str
-    position: str
-    clearance: str | None
-    need_to_know: frozenset[str]
-    recorded_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
 class NewItem:
+    """An item to register: its label (originator, marking, topic, releasability) and, for a copy, the holder's marking and where it came from."""
+
     reference: str
     title: str
     originator: str
@@ -63,30 +63,17 @@ class NewItem:
     sealed_size: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ItemRecord:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemRecord(NewItem):
+    """An item as the registry holds it, with its id."""
+
     id: int
-    reference: str
-    title: str
-    originator: str
-    marking: str
-    english: str
-    topic: str
-    purpose: str
-    releasable_to: frozenset[str] | None
-    caveats: tuple[str, ...]
-    holder: str
-    holder_marking: str | None
-    received_from: str | None
-    originator_reference: str | None
-    registered_at: datetime
-    recorded_at: datetime
-    sealed_sha256: str | None = None
-    sealed_size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class NewRelease:
+    """A hand-over that was allowed (a release or a transfer), with its decision."""
+
     item_id: int
     kind: str
     from_party: str
@@ -99,23 +86,17 @@ class NewRelease:
     sealed_size: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ReleaseRecord:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReleaseRecord(NewRelease):
+    """A release as the registry holds it, with its id."""
+
     id: int
-    item_id: int
-    kind: str
-    from_party: str
-    to_party: str
-    at: datetime
-    agreement_id: str
-    recipient_marking: str
-    decision_id: int
-    sealed_sha256: str | None = None
-    sealed_size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class NewConsent:
+    """An originator's written consent for one item to go to one third party."""
+
     item_id: int
     originator: str
     recipient: str
@@ -125,16 +106,11 @@ class NewConsent:
     recorded_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class ConsentRecord:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsentRecord(NewConsent):
+    """A consent as the registry holds it, with its id."""
+
     id: int
-    item_id: int
-    originator: str
-    recipient: str
-    granted_at: datetime
-    expires_at: datetime | None
-    reference: str
-    recorded_at: datetime
 
 
 def held(key: int) -> bool:
@@ -186,13 +162,13 @@ def persons(connection: Connection, person_id: int | None = None) -> list[Person
         topics.setdefault(row.person_id, set()).add(row.topic)
     return [
         PersonRecord(
-            row.id,
-            row.name,
-            row.party,
-            row.position,
-            row.clearance,
-            frozenset(topics.get(row.id, ())),
-            row.recorded_at,
+            id=row.id,
+            name=row.name,
+            party=row.party,
+            position=row.position,
+            clearance=row.clearance,
+            need_to_know=frozenset(topics.get(row.id, ())),
+            recorded_at=row.recorded_at,
         )
         for row in connection.execute(query)
     ]
@@ -217,25 +193,11 @@ def add_item(connection: Connection, item: NewItem) -> int:
 
 
 def _item(row: Row[Any]) -> ItemRecord:
+    values = dict(row._mapping)
+    releasable = values.pop("releasable_to")
     return ItemRecord(
-        row.id,
-        row.reference,
-        row.title,
-        row.originator,
-        row.marking,
-        row.english,
-        row.topic,
-        row.purpose,
-        frozenset(row.releasable_to) if row.releasable_to is not None else None,
-        tuple(row.caveats),
-        row.holder,
-        row.holder_marking,
-        row.received_from,
-        row.originator_reference,
-        row.registered_at,
-        row.recorded_at,
-        row.sealed_sha256,
-        row.sealed_size,
+        **values | {"caveats": tuple(values["caveats"])},
+        releasable_to=frozenset(releasable) if releasable is not None else None,
     )
 
 
@@ -295,19 +257,7 @@ def add_release(connection: Connection, release: NewRelease) -> int:
 
 
 def _release(row: Row[Any]) -> ReleaseRecord:
-    return ReleaseRecord(
-        row.id,
-        row.item_id,
-        row.kind,
-        row.from_party,
-        row.to_party,
-        row.at,
-        row.agreement_id,
-        row.recipient_marking,
-        row.decision_id,
-        row.sealed_sha256,
-        row.sealed_size,
-    )
+    return ReleaseRecord(**row._mapping)
 
 
 def releases(connection: Connection, item_id: int | None = None) -> list[ReleaseRecord]:
@@ -341,16 +291,4 @@ def consents(connection: Connection, item_id: int | None = None) -> list[Consent
     query = select(table).order_by(table.c.granted_at, table.c.id)
     if item_id is not None:
         query = query.where(table.c.item_id == item_id)
-    return [
-        ConsentRecord(
-            row.id,
-            row.item_id,
-            row.originator,
-            row.recipient,
-            row.granted_at,
-            row.expires_at,
-            row.reference,
-            row.recorded_at,
-        )
-        for row in connection.execute(query)
-    ]
+    return [ConsentRecord(**row._mapping) for row in connection.execute(query)]

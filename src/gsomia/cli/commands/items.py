@@ -188,14 +188,7 @@ def item_release(
 ) -> None:
     """Release an item this party originated to a partner, if the agreements allow (Rule 2);
     sealed content is sealed again for the recipient, re-marked per the agreement."""
-    from gsomia.crypto.keys import Purpose
-    from gsomia.node.commands import items
-
-    with node(ctx) as opened:
-        view = items.release_item(
-            opened, item, to, at, passphrase(ctx, required=False), Purpose(wrap.value)
-        )
-    _finish(view, as_json)
+    _hand_over(ctx, "release", item, to, at, wrap, as_json)
 
 
 @item_app.command("transfer")
@@ -208,13 +201,18 @@ def item_transfer(
     as_json: JsonFlag = False,
 ) -> None:
     """Pass a received item on to a third party; needs the originator's written consent (Art 6)."""
+    _hand_over(ctx, "transfer", item, to, at, wrap, as_json)
+
+
+def _hand_over(
+    ctx: typer.Context, kind: str, item: str, to: str, at: str, wrap: Wrapping, as_json: bool
+) -> None:
     from gsomia.crypto.keys import Purpose
     from gsomia.node.commands import items
 
+    act = items.release_item if kind == "release" else items.transfer_item
     with node(ctx) as opened:
-        view = items.transfer_item(
-            opened, item, to, at, passphrase(ctx, required=False), Purpose(wrap.value)
-        )
+        view = act(opened, item, to, at, passphrase(ctx, required=False), Purpose(wrap.value))
     _finish(view, as_json)
 
 

@@ -107,30 +107,7 @@ def register_item(
             if ring is not None:
                 tx.attest(*sealing.key_rows(ring, [own], Purpose.WRAPPED))
             content = store.pend(sealed) if file is not None else None
-            item_id = journal.item(
-                tx,
-                NewItem(
-                    reference=reference.strip()
-                    if reference
-                    else register.next_reference(tx.connection, own, instant.year),
-                    title=title,
-                    originator=own,
-                    marking=label.level.marking,
-                    english=label.level.english,
-                    topic=label.topic,
-                    purpose=purpose,
-                    releasable_to=label.releasable_to,
-                    caveats=label.caveats,
-                    holder=own,
-                    holder_marking=None,
-                    received_from=None,
-                    originator_reference=None,
-                    registered_at=instant,
-                    recorded_at=tx.now,
-                    sealed_sha256=content[0] if content else None,
-                    sealed_size=content[1] if content else None,
-                ),
-            )
+            item_id = _record_item(tx, label, title, instant, reference, content)
             view = ItemView.of(register.item(tx.connection, item_id), tx.time_zone)
     if content is not None:
         store.settle(content[0])
@@ -251,34 +228,51 @@ def _receive(
         tx.attest()
         received = label.received_by(receiver, decision.recipient_level)
         content = keep() if keep is not None else None
-        item_id = journal.item(
-            tx,
-            NewItem(
-                reference=reference.strip()
-                if reference
-                else register.next_reference(tx.connection, receiver, at.year),
-                title=title,
-                originator=origin,
-                marking=level.marking,
-                english=level.english,
-                topic=label.topic,
-                purpose=label.purpose,
-                releasable_to=received.releasable_to,
-                caveats=label.caveats,
-                holder=receiver,
-                holder_marking=decision.recipient_level.marking,
-                received_from=from_party,
-                originator_reference=originator_reference,
-                registered_at=at,
-                recorded_at=tx.now,
-                sealed_sha256=content[0] if content else None,
-                sealed_size=content[1] if content else None,
-            ),
+        item_id = _record_item(
+            tx, received, title, at, reference, content, from_party, originator_reference
         )
     decision_id = journal.decision(
         tx, kind="receipt", at=at, decided=decision, request=request, item_id=item_id
     )
     return _action(tx, decision_id, decision, item_id=item_id)
+
+
+def _record_item(
+    tx: Tx,
+    label: Label,
+    title: str,
+    registered_at: datetime,
+    reference: str | None,
+    content: tuple[str, int] | None,
+    received_from: str | None = None,
+    originator_reference: str | None = None,
+) -> int:
+    """Register the item `label` describes as its holder holds it (Rules 1 and 3)."""
+    holder = label.held_by
+    return journal.item(
+        tx,
+        NewItem(
+            reference=reference.strip()
+            if reference
+            else register.next_reference(tx.connection, holder, registered_at.year),
+            title=title,
+            originator=label.originator,
+            marking=label.level.marking,
+            english=label.level.english,
+            topic=label.topic,
+            purpose=label.purpose,
+            releasable_to=label.releasable_to,
+            caveats=label.caveats,
+            holder=holder,
+            holder_marking=label.holder_level.marking if label.holder_level else None,
+            received_from=received_from,
+            originator_reference=originator_reference,
+            registered_at=registered_at,
+            recorded_at=tx.now,
+            sealed_sha256=content[0] if content else None,
+            sealed_size=content[1] if content else None,
+        ),
+    )
 
 
 def _as_held_by(tx: Tx, label: Label, holder: str) -> Label:
