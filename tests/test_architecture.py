@@ -20,7 +20,8 @@ ALLOWED: dict[str, set[str]] = {
     "store": {"core", "errors", "ledger", "crypto", "store"},
     "node": {"core", "errors", "formats", "crypto", "ledger", "reference", "store", "node"},
     "demo": {"core", "errors", "formats", "crypto", "ledger", "reference", "store", "node", "demo"},
-    "cli": {"core", "errors", "crypto", "ledger", "node", "store", "demo", "cli", "version"},
+    "api": {"core", "errors", "crypto", "ledger", "node", "store", "api", "version"},
+    "cli": {"core", "errors", "crypto", "ledger", "node", "store", "demo", "api", "cli", "version"},
     "version": set(),
     "main": {"cli"},
 }

@@ -13,6 +13,10 @@
             ├── OpenError            a sealed item refused (and its specific failures;
             │                        an unreadable container is UnsafeContainer, bad input)
             ├── KeySetRejected       a partner's key set that does not verify or is not pinned
+            ├── SignatureRejected    a request or response between nodes whose message
+            │                        signature (RFC 9421) or Content-Digest does not hold
+            ├── ObjectRejected       a signed receipt, consent, note or acknowledgement (JWS)
+            │                        that does not verify
             └── ledger errors        (gsomia.ledger.errors)
 
 The core's errors are defined in `gsomia.core.errors` (the core imports nothing else of the
@@ -199,6 +203,111 @@ class KeySetRejected(VerificationFailed):
     slug = "key-set-rejected"
 
 
+class SignatureRejected(VerificationFailed):
+    """A request or response between nodes whose message signature (RFC 9421) does not hold:
+    nothing it carries was acted on. Over HTTP, 401: the request is not authenticated."""
+
+    title = "Message signature rejected"
+    status = 401
+    slug = "signature-rejected"
+
+
+class SignatureMissing(SignatureRejected):
+    """A message that carries no gsomia signature."""
+
+    title = "Signature missing"
+    slug = "signature-missing"
+
+
+class SignatureIncomplete(SignatureRejected):
+    """A signature that leaves out a component or a parameter the federation requires."""
+
+    title = "Signature incomplete"
+    slug = "signature-incomplete"
+
+
+class SignatureInvalid(SignatureRejected):
+    """A signature that cannot be read, or that does not verify: the message was altered
+    after signing, or signed with another key than the one it names."""
+
+    title = "Signature invalid"
+    slug = "signature-invalid"
+
+
+class SignatureStale(SignatureRejected):
+    """A signature created outside the accepted window: too long ago (a replay or a delayed
+    message), or further ahead of the verifier's clock than the allowed skew."""
+
+    title = "Signature stale"
+    slug = "signature-stale"
+
+
+class UnknownMessageSigner(SignatureRejected):
+    """A message signed with a key that belongs to no known partner."""
+
+    title = "Message signed by an unknown key"
+    slug = "unknown-message-signer"
+
+
+class DigestMismatch(SignatureRejected):
+    """A message whose content does not match its Content-Digest (RFC 9530), or that carries
+    none."""
+
+    title = "Content digest mismatch"
+    slug = "digest-mismatch"
+
+
+class ObjectRejected(VerificationFailed):
+    """A signed object (a receipt, consent, consent refusal, note or acknowledgement: a JWS)
+    that does not verify."""
+
+    title = "Signed object rejected"
+    slug = "object-rejected"
+
+
+class ObjectMalformed(ObjectRejected):
+    """Text that is not a JWS compact serialisation with the header gsomia signs."""
+
+    title = "Signed object malformed"
+    slug = "object-malformed"
+
+
+class WrongObjectKind(ObjectRejected):
+    """A signed object of another kind than the one expected (its `typ`): a consent presented
+    as a receipt, say."""
+
+    title = "Wrong kind of signed object"
+    slug = "wrong-object-kind"
+
+
+class UnknownObjectSigner(ObjectRejected):
+    """A signed object by a key that belongs to no known party."""
+
+    title = "Object signed by an unknown key"
+    slug = "unknown-object-signer"
+
+
+class ObjectSignatureInvalid(ObjectRejected):
+    """A signed object whose signature does not verify, or that is not signed with Ed25519."""
+
+    title = "Object signature invalid"
+    slug = "object-signature-invalid"
+
+
+class ObjectClaimsInvalid(ObjectRejected):
+    """A signed object whose claims do not match the model of its kind."""
+
+    title = "Object claims invalid"
+    slug = "object-claims-invalid"
+
+
+class IssuerMismatch(ObjectRejected):
+    """A signed object whose issuer (`iss`) is not the party whose key signed it."""
+
+    title = "Issuer mismatch"
+    slug = "issuer-mismatch"
+
+
 __all__ = [
     "PROBLEM_TYPE_PREFIX",
     "BadInput",
@@ -206,11 +315,13 @@ __all__ = [
     "Conflict",
     "DatabaseUnavailable",
     "Denied",
+    "DigestMismatch",
     "GsomiaError",
     "InvalidEvent",
     "InvalidInstant",
     "InvalidRequest",
     "InvalidTopic",
+    "IssuerMismatch",
     "KeySetRejected",
     "KeyStoreError",
     "KeyUnavailable",
@@ -219,6 +330,10 @@ __all__ = [
     "NoParty",
     "NotARecipient",
     "NotFound",
+    "ObjectClaimsInvalid",
+    "ObjectMalformed",
+    "ObjectRejected",
+    "ObjectSignatureInvalid",
     "OpenError",
     "PayloadAltered",
     "PayloadTruncated",
@@ -226,12 +341,20 @@ __all__ = [
     "Refused",
     "SchemaOutdated",
     "SegmentsReordered",
+    "SignatureIncomplete",
+    "SignatureInvalid",
+    "SignatureMissing",
+    "SignatureRejected",
+    "SignatureStale",
     "UnknownAgreement",
     "UnknownMarking",
+    "UnknownMessageSigner",
+    "UnknownObjectSigner",
     "UnknownParty",
     "UnknownSigner",
     "UnreadableInput",
     "UnsafeContainer",
     "UnsafeOutput",
     "VerificationFailed",
+    "WrongObjectKind",
 ]

@@ -6,6 +6,7 @@ import zipfile
 
 import pytest
 
+from gsomia.crypto.keys import Purpose
 from gsomia.demo import forgery
 from gsomia.formats import ztdf
 from tests.store.test_files import within
@@ -139,7 +140,7 @@ def test_without_a_passphrase_key_commands_say_how_to_give_one(gsomia, monkeypat
 def test_keys_rotate_list_and_destroy(two_nodes):
     gsomia, _ = two_nodes
     rotated = gsomia("keys", "rotate", "--json").json
-    assert len(rotated["new"]) == 3 and len(rotated["retired"]) == 3
+    assert len(rotated["new"]) == len(rotated["retired"]) == len(Purpose)
     listed = {k["kid"]: k for k in gsomia("keys", "list", "--json").json}
     assert all(listed[kid]["status"] == "retired" for kid in rotated["retired"])
     destroyed = gsomia("keys", "destroy", rotated["retired"][0], "--json").json
@@ -346,7 +347,7 @@ def test_keys_export_says_what_it_wrote_and_the_fingerprint_to_compare(one_node,
         k["fingerprint"] for k in one_node("keys", "list", "--json").json if k["purpose"] == "sign"
     )
     assert exported.stdout.strip() == (
-        f"wrote KOR's public key set to {tmp_path / 'kor.json'}: 3 keys; signing-key "
+        f"wrote KOR's public key set to {tmp_path / 'kor.json'}: {len(Purpose)} keys; signing-key "
         f"fingerprint {fingerprint}"
     )
     assert (tmp_path / "kor.json").stat().st_mode & 0o077 == 0

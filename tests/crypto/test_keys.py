@@ -39,9 +39,10 @@ def test_the_keys_of_one_batch_share_a_salt_and_batches_do_not():
     _, first = batch()
     _, second = batch()
     salts = [json.loads(text)["kdf"]["salt"] for text in first + second]
-    assert len(set(salts[:3])) == 1
-    assert salts[0] != salts[3]
-    assert len({json.loads(text)["nonce"] for text in first}) == 3
+    size = len(first)
+    assert len(set(salts[:size])) == 1
+    assert salts[0] != salts[size]
+    assert len({json.loads(text)["nonce"] for text in first}) == size
 
 
 def test_each_key_unlocks_to_itself():
@@ -68,6 +69,58 @@ def test_a_ring_derives_once_for_a_whole_batch(monkeypatch):
         ring.private(record.kid)
     ring.signing()
     assert len(derivations) == 1
+
+
+def counted_derivations(monkeypatch) -> list[bytes]:
+    derivations: list[bytes] = []
+
+    def counting(**arguments):
+        derivations.append(arguments["salt"])
+        return Scrypt(**arguments)
+
+    monkeypatch.setattr(keys, "Scrypt", counting)
+    return derivations
+
+
+def records_of(privates: list[keys.PrivateKey], texts: list[str]) -> list[KeyRecord]:
+    return [
+        KeyRecord(f"kor-{p.value}", "KOR", p, public(k), t, Status.ACTIVE, NOW)
+        for p, k, t in zip(Purpose, privates, texts, strict=True)
+    ]
+
+
+def test_rings_sharing_a_process_cache_unlock_each_key_once(monkeypatch):
+    """A serving node answers every request in a transaction of its own: the keys it unlocked
+    for the first stay unlocked for the next (scrypt runs once per process, not per request)."""
+    records = records_of(*batch())
+    derivations = counted_derivations(monkeypatch)
+    unlocked = keys.UnlockedKeys()
+    first = KeyRing("KOR", records, PASSPHRASE, unlocked).signing()[1]
+    second = KeyRing("KOR", records, PASSPHRASE, unlocked).signing()[1]
+    assert second is first
+    assert len(derivations) == 1
+
+
+def test_a_process_cache_still_refuses_a_wrong_passphrase():
+    records = records_of(*batch())
+    unlocked = keys.UnlockedKeys()
+    KeyRing("KOR", records, PASSPHRASE, unlocked).signing()
+    with pytest.raises(KeyStoreError, match="wrong passphrase"):
+        KeyRing("KOR", records, b"not the passphrase at all", unlocked).signing()
+
+
+def test_a_process_cache_unlocks_a_changed_stored_key_afresh(monkeypatch):
+    """A key whose stored text changed (a re-encryption, an edit of the database) is never
+    answered from what was unlocked before."""
+    privates, texts = batch()
+    records = records_of(privates, texts)
+    unlocked = keys.UnlockedKeys()
+    KeyRing("KOR", records, PASSPHRASE, unlocked).signing()
+    edited = [r if r.purpose is not Purpose.SIGN else records_of(*batch())[0] for r in records]
+    derivations = counted_derivations(monkeypatch)
+    key = KeyRing("KOR", edited, PASSPHRASE, unlocked).signing()[1]
+    assert len(derivations) == 1
+    assert public(key) != public(privates[0])
 
 
 @pytest.mark.parametrize("passphrase", [b"", b"short", b"elevenchars"])

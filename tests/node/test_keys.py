@@ -104,10 +104,10 @@ def test_a_first_key_set_is_pinned_only_on_trust_and_a_rotation_follows(node, ja
     with pytest.raises(KeySetRejected, match="no keys are pinned for JPN"):
         keys.import_public(node, exported(japan))
     imported = keys.import_public(node, exported(japan), trust=True)
-    assert (imported.party, len(imported.added)) == ("JPN", 3)
+    assert (imported.party, len(imported.added)) == ("JPN", len(Purpose))
     keys.rotate(japan, PASSPHRASE)
     rotated = keys.import_public(node, exported(japan))
-    assert len(rotated.added) == 3
+    assert len(rotated.added) == len(Purpose)
     statuses = {k.status for k in queries.keys(node) if k.party == "JPN"}
     assert statuses == {"active", "retired"}
 
@@ -134,7 +134,7 @@ def test_an_explicit_replacement_names_both_fingerprints(node, japan_nodes):
     with pytest.raises(KeySetRejected, match="not the fingerprint of the offered set"):
         keys.import_public(node, json.dumps(new_document), replace=Replacement(old, old))
     replaced = keys.import_public(node, json.dumps(new_document), replace=Replacement(old, new))
-    assert len(replaced.added) == 3 and len(replaced.retired) == 3
+    assert len(replaced.added) == len(replaced.retired) == len(Purpose)
     with node.read() as tx:
         active = keys.keyring(tx, None).active("JPN", Purpose.SIGN)
     assert active is not None and active.kid in replaced.added

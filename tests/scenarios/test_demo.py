@@ -56,3 +56,13 @@ def test_the_demo_leaves_two_registries_with_every_decision_recorded(played):
         assert received and all(i.holder_marking for i in received)
         assert any(not d.allowed for d in made)
         assert all(d.reasons for d in made)
+
+
+def test_the_demo_plays_a_live_act_between_three_serving_nodes(played):
+    report, directory = played
+    assert "Three nodes serve on this machine: KOR at http://127.0.0.1:" in report
+    assert "answers with a signed receipt (delivered, verified: True)" in report
+    assert "finds the GSOMIA terminated" in report
+    assert "custody KOR → USA → JPN" in report
+    assert "gsomia/JPN/witness, gsomia/USA/witness" in report
+    assert not list(directory.glob("live-*.txt"))  # no plaintext left behind

@@ -20,6 +20,7 @@ from gsomia.cli.commands import (
     consents,
     decide,
     decisions,
+    federation,
     items,
     keys,
     ledger,
@@ -35,9 +36,20 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-for module in (setup, agreements, decide, persons, items, consents, decisions, keys, sealing):
+for module in (
+    setup,
+    agreements,
+    decide,
+    persons,
+    items,
+    consents,
+    decisions,
+    keys,
+    sealing,
+    ledger,
+    federation,
+):
     module.register(app)
-ledger.register(app)
 
 
 @app.callback()
@@ -106,6 +118,10 @@ HINTS: dict[tuple[str, str | None], str] = {
     ("NotFound", "decision"): "list them with: gsomia decision list",
     ("NotFound", "key"): "list them with: gsomia keys list",
     ("NotFound", "release"): "list them with: gsomia releases",
+    ("NotFound", "delivery"): "list them with: gsomia delivery list",
+    ("NotFound", "peer"): "list them with: gsomia peer list",
+    ("NotFound", "consent-request"): "list them with: gsomia consent requests",
+    ("InvalidRequest", "peer"): "add the partner's node with: gsomia peer add",
     ("Busy", None): "or raise GSOMIA_BUSY_TIMEOUT",
 }
 """What the command line adds to an error of the node, by error class and subject."""

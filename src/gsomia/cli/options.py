@@ -64,11 +64,11 @@ def node(ctx: typer.Context) -> Iterator[Node]:
 
 
 def passphrase(ctx: typer.Context, *, required: bool = True, confirm: bool = False) -> Any:
-    """The keys' passphrase from the settings, or asked for in a terminal."""
+    """The keys' passphrase from the settings, or (when `required`) asked for in a terminal."""
     from gsomia.errors import KeyStoreError
 
     value = settings(ctx).read_passphrase()
-    if value is None and sys.stdin.isatty():
+    if value is None and required and sys.stdin.isatty():
         value = str(
             typer.prompt(
                 "Passphrase for this node's keys", hide_input=True, confirmation_prompt=confirm

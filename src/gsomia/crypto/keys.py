@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -30,6 +30,8 @@ from gsomia.errors import KeyStoreError, KeyUnavailable
 
 PrivateKey = ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 PublicKey = ed25519.Ed25519PublicKey | rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+VerifyingKeyFor = Callable[[str], ed25519.Ed25519PublicKey | None]
+"""A trusted signing key by its key id, None for a key no party holds (`KeyRing.verifying`)."""
 
 
 class Purpose(StrEnum):
@@ -39,9 +41,16 @@ class Purpose(StrEnum):
     """RSA-2048 with OAEP: the OpenTDF `wrapped` key access type."""
     EC_WRAPPED = "ec-wrapped"
     """EC P-256 with ECDH, HKDF and AES-GCM: the OpenTDF `ec-wrapped` key access type."""
+    WITNESS = "witness"
+    """Ed25519: cosigns partners' checkpoints (C2SP tlog-cosignature), a key of its own."""
 
 
-ALGORITHMS = {Purpose.SIGN: "Ed25519", Purpose.WRAPPED: "RSA-2048", Purpose.EC_WRAPPED: "EC-P256"}
+ALGORITHMS = {
+    Purpose.SIGN: "Ed25519",
+    Purpose.WRAPPED: "RSA-2048",
+    Purpose.EC_WRAPPED: "EC-P256",
+    Purpose.WITNESS: "Ed25519",
+}
 
 
 class Status(StrEnum):
@@ -75,7 +84,7 @@ class KeyRecord:
 
 
 def generate(purpose: Purpose) -> PrivateKey:
-    if purpose is Purpose.SIGN:
+    if purpose in (Purpose.SIGN, Purpose.WITNESS):
         return ed25519.Ed25519PrivateKey.generate()
     if purpose is Purpose.WRAPPED:
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -149,15 +158,36 @@ class Passphrase:
     is slow on purpose): a command unlocking several keys of one batch derives one key."""
 
     def __init__(self, secret: bytes) -> None:
-        self._secret = secret
+        self.secret = secret
         self._derived: dict[ScryptParameters, bytes] = {}
 
     def key(self, kdf: ScryptParameters) -> bytes:
         if kdf not in self._derived:
             self._derived[kdf] = Scrypt(
                 salt=base64.b64decode(kdf.salt), length=32, n=kdf.n, r=kdf.r, p=kdf.p
-            ).derive(self._secret)
+            ).derive(self.secret)
         return self._derived[kdf]
+
+
+class UnlockedKeys:
+    """The private keys a process has unlocked, kept for its life: a serving node unlocks each
+    key once (scrypt, then the key's own checks) instead of once per request. An entry is found
+    only by the same key id, the same stored ciphertext and the same passphrase, so a wrong
+    passphrase still fails and a rotated key is unlocked afresh. Two threads unlocking one key
+    at once both derive it; either result is the same key."""
+
+    def __init__(self) -> None:
+        self._keys: dict[bytes, PrivateKey] = {}
+
+    def unlock(self, record: KeyRecord, passphrase: Passphrase) -> PrivateKey:
+        assert record.private_pem is not None
+        entry = hashlib.sha256(
+            b"\0".join((record.kid.encode(), record.private_pem.encode(), passphrase.secret))
+        ).digest()
+        key = self._keys.get(entry)
+        if key is None:
+            key = self._keys[entry] = decrypt_private(record.private_pem, passphrase, record.kid)
+        return key
 
 
 def encrypt_private(keys: Sequence[PrivateKey], passphrase: bytes) -> list[str]:
@@ -236,11 +266,16 @@ class KeyRing:
     """The keys a node can use: its own (unlocked on first use) and its partners' public keys."""
 
     def __init__(
-        self, party: str | None, records: list[KeyRecord], passphrase: bytes | None
+        self,
+        party: str | None,
+        records: list[KeyRecord],
+        passphrase: bytes | None,
+        unlocked: UnlockedKeys | None = None,
     ) -> None:
         self.party = party
         self._records = {record.kid: record for record in records}
         self._passphrase = Passphrase(passphrase) if passphrase is not None else None
+        self._cache = unlocked if unlocked is not None else UnlockedKeys()
         self._unlocked: dict[str, PrivateKey] = {}
 
     def record(self, kid: str) -> KeyRecord | None:
@@ -271,7 +306,7 @@ class KeyRing:
                 raise KeyStoreError(
                     "the node's keys are locked: no passphrase was given", subject="passphrase"
                 )
-            self._unlocked[kid] = decrypt_private(record.private_pem, self._passphrase, kid)
+            self._unlocked[kid] = self._cache.unlock(record, self._passphrase)
         return self._unlocked[kid]
 
     def signing(self) -> tuple[str, ed25519.Ed25519PrivateKey]:
@@ -284,6 +319,11 @@ class KeyRing:
         key = self.private(record.kid)
         assert isinstance(key, ed25519.Ed25519PrivateKey)
         return record.kid, key
+
+    def party_of(self, kid: str) -> str | None:
+        """The party a known key belongs to: whom a signature by `kid` speaks for."""
+        record = self._records.get(kid)
+        return record.party if record is not None else None
 
     def verifying(self, kid: str) -> ed25519.Ed25519PublicKey | None:
         """A known signing key (ours or a partner's, active or retired), if any."""

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, select, update
+from sqlalchemy import create_engine, delete, insert, select, update
 
 from gsomia.formats import ztdf
 from gsomia.ledger.entries import canonical_json
@@ -71,4 +71,27 @@ def grant_need_to_know(url: str, person_id: int, topic: str) -> None:
     engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(insert(tables.need_to_know).values(person_id=person_id, topic=topic))
+    engine.dispose()
+
+
+def roll_back_ledger(url: str, size: int) -> None:
+    """Cut the ledger back to its first `size` entries, its stored hashes, signed checkpoints
+    and received cosignatures with it, as someone erasing recent history would."""
+    engine = create_engine(url)
+    entries, nodes = tables.ledger_entries, tables.ledger_nodes
+    with engine.begin() as connection:
+        connection.execute(delete(tables.cosignatures).where(tables.cosignatures.c.size > size))
+        connection.execute(
+            delete(tables.ledger_checkpoints).where(tables.ledger_checkpoints.c.size > size)
+        )
+        connection.execute(delete(entries).where(entries.c.position >= size))
+        beyond = [
+            (level, index)
+            for level, index in connection.execute(select(nodes.c.level, nodes.c.position))
+            if (index + 1) << level > size
+        ]
+        for level, index in beyond:
+            connection.execute(
+                delete(nodes).where(nodes.c.level == level, nodes.c.position == index)
+            )
     engine.dispose()

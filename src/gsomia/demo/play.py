@@ -136,6 +136,10 @@ class Demo:
         self.withdrawal()
         self.ledger()
         self.summary()
+        self.section("Live: three nodes talking (KOR, JPN, USA)")
+        from gsomia.demo import live
+
+        live.play(self.out, self.directory, self.story, self.passphrase)
 
     def agreements(self) -> None:
         self.section("The agreements (reference data, loaded into both registries)")

@@ -101,38 +101,50 @@ class VerifierKey:
 
     def vkey(self) -> str:
         """`<name>+<hex key ID>+<base64(0x01 || public key)>`, the form partners exchange."""
-        encoded = base64.b64encode(ED25519 + _raw(self.public_key)).decode()
-        return f"{self.name}+{self.key_id.hex()}+{encoded}"
+        return format_vkey(self.name, self.public_key, ED25519)
 
     @classmethod
     def from_vkey(cls, text: str) -> VerifierKey:
         """Read a verifier key in its text form, checking that its key ID matches its key."""
-        # The name holds no "+", but base64 may: split twice only.
-        parts = text.strip().split("+", 2)
-        if len(parts) != 3:
-            raise MalformedNote(f"verifier key {text!r:.80} is not <name>+<key id>+<key>")
-        name, hex_id, encoded = parts
-        _require_key_name(name)
-        key = _b64decode(encoded, f"verifier key {name!r}")
-        if len(key) != 33 or key[:1] != ED25519:
-            raise MalformedNote(
-                f"verifier key {name!r} is not an Ed25519 key (type 0x01, 32 bytes)"
-            )
-        verifier = cls(name, Ed25519PublicKey.from_public_bytes(key[1:]))
-        if hex_id.lower() != verifier.key_id.hex():
-            raise MalformedNote(f"verifier key {name!r}: key ID {hex_id} does not match its key")
-        return verifier
+        return cls(*parse_vkey(text, ED25519))
 
 
-def key_id(name: str, public_key: Ed25519PublicKey) -> bytes:
-    """SHA-256(key name || 0x0A || 0x01 || 32-byte public key)[:4] (C2SP signed-note, Ed25519)."""
-    return hashlib.sha256(name.encode() + b"\n" + ED25519 + _raw(public_key)).digest()[:4]
+def key_id(name: str, public_key: Ed25519PublicKey, signature_type: bytes = ED25519) -> bytes:
+    """SHA-256(key name || 0x0A || signature type || 32-byte public key)[:4] (C2SP signed-note;
+    the type is 0x01 for Ed25519 note signatures)."""
+    return hashlib.sha256(name.encode() + b"\n" + signature_type + _raw(public_key)).digest()[:4]
+
+
+def format_vkey(name: str, public_key: Ed25519PublicKey, signature_type: bytes) -> str:
+    """`<name>+<hex key ID>+<base64(signature type || public key)>` (C2SP signed-note vkey)."""
+    encoded = base64.b64encode(signature_type + _raw(public_key)).decode()
+    return f"{name}+{key_id(name, public_key, signature_type).hex()}+{encoded}"
+
+
+def parse_vkey(text: str, signature_type: bytes) -> tuple[str, Ed25519PublicKey]:
+    """The name and Ed25519 key of a vkey of `signature_type`, once its key ID matches its key."""
+    # The name holds no "+", but base64 may: split twice only.
+    parts = text.strip().split("+", 2)
+    if len(parts) != 3:
+        raise MalformedNote(f"verifier key {text!r:.80} is not <name>+<key id>+<key>")
+    name, hex_id, encoded = parts
+    require_key_name(name)
+    key = _b64decode(encoded, f"verifier key {name!r}")
+    if len(key) != 33 or key[:1] != signature_type:
+        raise MalformedNote(
+            f"verifier key {name!r} is not an Ed25519 key of type 0x{signature_type.hex()} "
+            "(a type byte and 32 bytes)"
+        )
+    public_key = Ed25519PublicKey.from_public_bytes(key[1:])
+    if hex_id.lower() != key_id(name, public_key, signature_type).hex():
+        raise MalformedNote(f"verifier key {name!r}: key ID {hex_id} does not match its key")
+    return name, public_key
 
 
 def sign_note(text: str, signer: Ed25519PrivateKey, name: str) -> SignedNote:
     """Sign a note text with an Ed25519 key under `name` (C2SP signed-note)."""
     _require_text(text)
-    _require_key_name(name)
+    require_key_name(name)
     signature = NoteSignature(name, key_id(name, signer.public_key()), signer.sign(text.encode()))
     return SignedNote(text, (signature,))
 
@@ -156,7 +168,7 @@ def parse_note(note: str) -> SignedNote:
         raise MalformedNote(
             f"a signed note carries 1 to {MAX_SIGNATURES} signatures, not {len(lines)}"
         )
-    return SignedNote(text, tuple(_parse_signature(line) for line in lines))
+    return SignedNote(text, tuple(parse_signature(line) for line in lines))
 
 
 def verify_note(note: str, keys: Sequence[VerifierKey]) -> SignedNote:
@@ -214,7 +226,8 @@ def open_checkpoint(
     return checkpoint
 
 
-def _parse_signature(line: str) -> NoteSignature:
+def parse_signature(line: str) -> NoteSignature:
+    """One signature line without its newline: `— <name> base64(4-byte key ID || signature)`."""
     if not line.startswith(SIGNATURE_PREFIX):
         raise MalformedNote(
             f"signature line {line!r:.80} does not start with an em dash and a space"
@@ -223,7 +236,7 @@ def _parse_signature(line: str) -> NoteSignature:
     if len(fields) != 2:
         raise MalformedNote(f"signature line {line!r:.80} is not '— <name> <signature>'")
     name, encoded = fields
-    _require_key_name(name)
+    require_key_name(name)
     raw = _b64decode(encoded, f"the signature of {name}")
     if len(raw) <= 4:
         raise MalformedNote(
@@ -240,7 +253,8 @@ def _require_text(text: str) -> None:
         )
 
 
-def _require_key_name(name: str) -> None:
+def require_key_name(name: str) -> None:
+    """A key name is non-empty and holds no space, newline or "+" (C2SP signed-note)."""
     if not name or "+" in name or any(character.isspace() for character in name):
         raise MalformedNote(f"key name {name!r} must be non-empty, without spaces or '+'")
 

@@ -68,6 +68,24 @@ class WrongOrigin(NoteError):
     """A checkpoint of another log than the one expected."""
 
 
+class MalformedCosignature(NoteError):
+    """A witness's signature line that is not a C2SP cosignature/v1: not a key ID, an 8-byte
+    timestamp and a 64-byte Ed25519 signature, or a timestamp beyond 2**63 - 1."""
+
+
+class NotCosigned(NoteError):
+    """A note that carries no cosignature from the witness key asked about."""
+
+
+class MalformedWitnessRequest(BadInput):
+    """An add-checkpoint request that is not an old size line, at most 63 base64 proof lines,
+    an empty line and a signed note (C2SP tlog-witness): answered 400."""
+
+    title = "Malformed witness request"
+    status = 400
+    slug = "malformed-witness-request"
+
+
 class InvalidEntry(BadInput):
     """An entry that cannot be logged: empty kind, body not a JSON object, naive instant."""
 

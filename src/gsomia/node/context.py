@@ -27,6 +27,7 @@ from gsomia.errors import Conflict, InvalidRequest, NoParty
 from gsomia.store import database, documents, tables
 
 if TYPE_CHECKING:
+    from gsomia.crypto.keys import KeyRing, UnlockedKeys
     from gsomia.ledger.checkpoint import VerifierKey
     from gsomia.node.content import ContentStore
     from gsomia.node.settings import Settings
@@ -79,6 +80,16 @@ class Node:
         self._attested: int | None = None
         self._trusted: tuple[int, TrustedRoot] | None = None
         self._content: ContentStore | None = None
+        self._unlocked: UnlockedKeys | None = None
+
+    @property
+    def unlocked(self) -> UnlockedKeys:
+        """The private keys this process has unlocked, each once for the process's life."""
+        if self._unlocked is None:
+            from gsomia.crypto.keys import UnlockedKeys
+
+            self._unlocked = UnlockedKeys()
+        return self._unlocked
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock = system_clock) -> Node:
@@ -285,21 +296,14 @@ class Tx:
         return trusted
 
     def _verifier_keys(self, party: str) -> list[VerifierKey]:
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-        from gsomia.crypto.keys import Purpose
-        from gsomia.ledger.checkpoint import VerifierKey
+        """The node's own log keys, their rows checked against the ledger first."""
+        from gsomia.crypto.keys import KeyRing, Purpose
         from gsomia.store import attestation, keystore
         from gsomia.store.attestation import BOUND
 
-        found = []
         signing = [r for r in keystore.keys(self.connection, party) if r.purpose is Purpose.SIGN]
         attestation.check(self.connection, [(BOUND["party_keys"], r.kid) for r in signing])
-        for record in signing:
-            public = record.public_key()
-            assert isinstance(public, Ed25519PublicKey)
-            found.append(VerifierKey(origin(party), public))
-        return found
+        return verifier_keys(KeyRing(party, signing, None), party)
 
     # -- reading a user's words --------------------------------------------------------------
 
@@ -350,6 +354,22 @@ class Tx:
 def _generation(connection: Connection) -> int:
     state = tables.registry_state
     return int(connection.execute(select(state.c.generation).where(state.c.id == 1)).scalar_one())
+
+
+def verifier_keys(ring: KeyRing, party: str) -> list[VerifierKey]:
+    """A party's signing keys, active and retired, as the verifier keys of its log."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from gsomia.crypto.keys import Purpose
+    from gsomia.ledger.checkpoint import VerifierKey
+
+    keys = []
+    for record in ring.records():
+        if record.party == party and record.purpose is Purpose.SIGN:
+            public = record.public_key()
+            assert isinstance(public, Ed25519PublicKey)
+            keys.append(VerifierKey(origin(party), public))
+    return keys
 
 
 def check_zone(name: str) -> str:

@@ -34,6 +34,17 @@ def state_row(tx: Tx, kind: str, table: str, key: object) -> int:
     )[0]
 
 
+def state_gone(tx: Tx, kind: str, table: str, key: object) -> int:
+    """Append an entry of `kind` stating that the row `key` of `table` was removed."""
+    bound = BOUND[table]
+    return log.append(
+        tx.connection,
+        [(kind, {"table": bound.name, "key": key, "row": None})],
+        tx.now,
+        subjects=[attestation.subject(table, key)],
+    )[0]
+
+
 def decision(
     tx: Tx,
     *,

@@ -12,11 +12,14 @@ from gsomia.node.context import Node, When
 from gsomia.node.schemas import (
     AgreementView,
     ConsentView,
+    CustodyView,
     DecisionRecordView,
+    DeliveryView,
     EventView,
     ItemDetailView,
     ItemView,
     KeyView,
+    NoteStateView,
     PersonView,
     ReleaseView,
     SchemeView,
@@ -54,10 +57,22 @@ def status(node: Node, agreement_id: str, at: When) -> StatusView:
 
 
 def events(node: Node, agreement_id: str) -> list[EventView]:
+    from sqlalchemy import select
+
+    from gsomia.store import tables
+
     with node.read() as tx:
         found = tx.book.agreement(agreement_id)
+        notes = tables.notes
+        sent: dict[int, list[NoteStateView]] = {}
+        for row in tx.connection.execute(
+            select(notes).where(notes.c.agreement_id == found.id, notes.c.by == tx.party)
+        ):
+            sent.setdefault(row.event_id, []).append(
+                NoteStateView(id=row.id, to=row.to, acknowledged=row.ack is not None)
+            )
         return [
-            EventView.of(s, found.legal_time_zone)
+            EventView.of(s, found.legal_time_zone, sent.get(s.id))
             for s in documents.events(tx.connection, found.id)
         ]
 
@@ -146,3 +161,27 @@ def keys(node: Node) -> list[KeyView]:
     """This node's keys and the partners' public keys it knows."""
     with node.read() as tx:
         return [KeyView.of(k, tx.party) for k in keystore.keys(tx.connection)]
+
+
+def deliveries(node: Node, state: str | None = None) -> list[DeliveryView]:
+    """Messages to partners' nodes, oldest first, optionally in one state."""
+    from gsomia.node import outbox
+
+    with node.read() as tx:
+        return outbox.views(tx, state)
+
+
+def delivery(node: Node, delivery_id: str) -> DeliveryView:
+    from gsomia.node import outbox
+
+    with node.read() as tx:
+        return outbox.view(tx, delivery_id)
+
+
+def custody(node: Node, key: str) -> CustodyView:
+    """Every hand-over of an item and its copies, with their receipts, each verified."""
+    from gsomia.node import delivering
+    from gsomia.node.commands.keys import keyring
+
+    with node.read() as tx:
+        return delivering.custody(tx, key, keyring(tx, None))

@@ -244,6 +244,14 @@ class RecordedEventView(Model):
         return data
 
 
+class NoteStateView(Model):
+    """A diplomatic note carrying an event to a partner, and whether it was acknowledged."""
+
+    id: str
+    to: str
+    acknowledged: bool
+
+
 class EventView(Model):
     id: int
     event: str
@@ -251,9 +259,13 @@ class EventView(Model):
     at: Instant
     note: str
     source: str
+    notes: list[NoteStateView] = []
+    """The notes that carried this event to the partners' nodes."""
 
     @classmethod
-    def of(cls, stored: StoredEvent, zone: ZoneInfo) -> EventView:
+    def of(
+        cls, stored: StoredEvent, zone: ZoneInfo, notes: list[NoteStateView] | None = None
+    ) -> EventView:
         return cls(
             id=stored.id,
             event=stored.event.kind.value,
@@ -261,6 +273,7 @@ class EventView(Model):
             at=stored.event.at.astimezone(zone),
             note=stored.event.note,
             source=stored.source,
+            notes=notes or [],
         )
 
 
@@ -694,6 +707,91 @@ class ExportView(Model):
     output: str
     sha256: str
     size: int
+
+
+# -- the federation -----------------------------------------------------------------------------
+
+
+class PeerView(Model):
+    party: str
+    url: str
+    added_at: Instant
+    signing_fingerprints: list[str]
+    """The party's pinned active signing keys, as partners compare them out of band."""
+
+
+class DeliveryView(Model):
+    """A message to a partner's node: its state, its attempts, the partner's signed answer."""
+
+    id: str
+    kind: str
+    to: str
+    release_id: int | None
+    subject: str | None
+    state: str
+    attempts: int
+    next_attempt_at: Instant | None
+    last_error: str | None
+    answer: str | None
+    """The partner's signed answer (a receipt or an acknowledgement), as a JWS."""
+    answer_verified: bool | None
+    created_at: Instant
+    settled_at: Instant | None
+
+
+class ConsentRequestView(Model):
+    """A request for an originator's consent to an onward transfer, made here or of us."""
+
+    id: str
+    item: str
+    """The originator's reference of the item."""
+    originator: str
+    holder: str
+    to: str
+    purpose: str
+    requested_at: Instant
+    state: str
+    """`pending`, `granted` or `refused`."""
+    answered_at: Instant | None
+    asked_of_us: bool
+    """Whether this node is the originator asked (and so the one to answer)."""
+
+
+class CustodyHopView(Model):
+    """One hand-over of an item or of one of its copies."""
+
+    sender: str = Field(alias="from")
+    to: str
+    at: Instant
+    agreement: str
+    delivery_id: str | None
+    state: str
+    receipt_sha256: str | None
+    receipt_verified: bool | None
+    """Whether the receipt's signature verifies against the receiver's pinned keys (None
+    where this node holds only its digest, from an earlier hop)."""
+
+
+class CustodyView(Model):
+    item: str
+    originator: str
+    hops: list[CustodyHopView]
+
+
+class WitnessView(Model):
+    """Witnessing between this node and one peer, both ways."""
+
+    party: str
+    witness: str
+    """The name the peer's witness key cosigns under."""
+    cosigned_size: int | None
+    """The largest checkpoint of ours the peer's witness cosigned."""
+    last_submission: dict[str, Any] | None
+    """Our latest checkpoint offered to it: size, status, detail, at (a refusal shows here)."""
+    witnessed_size: int | None
+    """The largest checkpoint of the peer's log our witness cosigned."""
+    last_witnessed: dict[str, Any] | None
+    """The peer's latest checkpoint offered to our witness, and our answer."""
 
 
 # -- the ledger --------------------------------------------------------------------------------

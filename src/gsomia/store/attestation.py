@@ -90,6 +90,10 @@ BOUND: dict[str, Bound] = {
         ),
         Bound(tables.releases, "id"),
         Bound(tables.consents, "id"),
+        Bound(tables.peers, "party"),
+        Bound(tables.deliveries, "id"),
+        Bound(tables.consent_requests, "id"),
+        Bound(tables.notes, "id"),
     )
 }
 """Every attested table, by name. A table added to the schema that decisions rely on belongs
@@ -102,7 +106,7 @@ def subject(table: str, key: object) -> str:
 
 
 def body(bound: Bound, key: object, state: Mapping[str, Any]) -> dict[str, Any]:
-    """The body of an entry stating a row."""
+    """The body of an entry stating a row (`row` is null for a row removed)."""
     return {"table": bound.name, "key": key, "row": dict(state)}
 
 
@@ -306,7 +310,10 @@ def replay(entries: Iterable[EntryRecord]) -> Replay:
                     f"{entry.subject}",
                 )
             )
-        replayed.rows[name] = logged["row"] if isinstance(logged["row"], dict) else {}
+        if logged["row"] is None:  # the row was removed, and the removal stated
+            replayed.rows.pop(name, None)
+        else:
+            replayed.rows[name] = logged["row"] if isinstance(logged["row"], dict) else {}
     return replayed
 
 

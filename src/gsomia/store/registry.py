@@ -61,6 +61,8 @@ class NewItem:
     recorded_at: datetime
     sealed_sha256: str | None = None
     sealed_size: int | None = None
+    delivery_id: str | None = None
+    """For a copy a partner's node delivered, the delivery that brought it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,6 +106,9 @@ class NewConsent:
     expires_at: datetime | None
     reference: str
     recorded_at: datetime
+    purpose: str = ""
+    token: str | None = None
+    """The consent as the originator's node signed it, when it came from there."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -149,7 +149,9 @@ items = Table(
     Column("recorded_at", UTCDateTime, nullable=False),
     Column("sealed_sha256", String(64)),
     Column("sealed_size", BigInteger),
+    Column("delivery_id", String(36)),
 )
+"""`delivery_id`: for a copy a partner's node delivered, the delivery that brought it."""
 
 decisions = Table(
     "decisions",
@@ -203,7 +205,11 @@ consents = Table(
     Column("expires_at", UTCDateTime),
     Column("reference", String(200), nullable=False, default=""),
     Column("recorded_at", UTCDateTime, nullable=False),
+    Column("purpose", Text, nullable=False, default=""),
+    Column("token", Text),
 )
+"""An originator's written consent; `token` is its signed form when it came from the
+originator's node (verified again at every transfer it allows)."""
 
 party_keys = Table(
     "party_keys",
@@ -258,3 +264,145 @@ ledger_checkpoints = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 """Signed checkpoints (C2SP tlog-checkpoint, signed-note format), one per tree size."""
+
+# -- the federation: partners' nodes, deliveries, consents and notes across nodes ----------------
+
+peers = Table(
+    "peers",
+    metadata,
+    Column("party", String(8), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+)
+"""Partners' nodes: where each party's node answers. Its keys are the party's pinned keys."""
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("recipient", String(8), nullable=False, index=True),
+    Column("release_id", Integer, ForeignKey("releases.id")),
+    Column("subject", String(64)),
+    Column("body_sha256", String(64), nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    Column("answer", Text),
+    Column("answer_verified", Boolean),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("settled_at", UTCDateTime),
+)
+"""Messages to partners' nodes (`kind`: delivery, note, consent-request, consent, refusal):
+what was sent (the body's digest), its state (queued, delivered, refused, failed) and the
+partner's signed answer (a receipt, an acknowledgement). Stated in the ledger; the schedule of
+attempts lives apart, in `outbox`."""
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("delivery_id", String(36), ForeignKey("deliveries.id"), primary_key=True),
+    Column("body", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False, index=True),
+    Column("leased_until", UTCDateTime),
+    Column("last_error", Text),
+)
+"""The schedule of messages not yet settled: the request body to send, how often it was tried,
+when to try next (exponential backoff with jitter), the last error. A row goes when its
+message settles; a restart loses nothing."""
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("sender", String(8), primary_key=True),
+    Column("idempotency_key", String(64), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("request", Text, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("response", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+"""Requests from partners' nodes already answered, by (sender, Idempotency-Key): a retry gets
+the stored answer; the same key with another body (`fingerprint`, its SHA-256) is refused.
+`request` keeps what was asked (a delivery's envelope, without its content)."""
+
+nonces = Table(
+    "nonces",
+    metadata,
+    Column("sender", String(8), primary_key=True),
+    Column("nonce", String(64), primary_key=True),
+    Column("seen_at", UTCDateTime, nullable=False, index=True),
+)
+"""Nonces of signed requests seen within the acceptance window: a second use is a replay."""
+
+consent_requests = Table(
+    "consent_requests",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("item", String(64), nullable=False),
+    Column("originator", String(8), nullable=False),
+    Column("holder", String(8), nullable=False),
+    Column("recipient", String(8), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("answer", Text),
+    Column("answered_at", UTCDateTime),
+)
+"""Requests for an originator's consent to an onward transfer (Art 6), on both sides: the
+holder's own (it asked) and the originator's (it was asked). `item` is the originator's
+reference; `answer` the signed consent or refusal."""
+
+witness_log = Table(
+    "witness_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("peer", String(8), nullable=False, index=True),
+    Column("role", String(16), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+"""What became of each checkpoint offered for witnessing: ours submitted to a peer's witness
+(`role` submitted) and a peer's submitted to ours (`role` witnessed), with the witness's
+answer — a refusal (409, 422, 403) stays visible at both ends."""
+
+notes = Table(
+    "notes",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("agreement_id", String(64), nullable=False),
+    Column("event_id", Integer, ForeignKey("agreement_events.id")),
+    Column("by", String(8), nullable=False),
+    Column("to", String(8), nullable=False),
+    Column("token", Text, nullable=False),
+    Column("ack", Text),
+    Column("acked_at", UTCDateTime),
+)
+"""Diplomatic notes on an agreement's lifecycle, sent or received: the signed note and, once
+the other side recorded it, its signed acknowledgement."""
+
+witnessed = Table(
+    "witnessed",
+    metadata,
+    Column("origin", Text, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+"""As a witness (C2SP tlog-witness): per partner log origin, the latest checkpoint this node
+cosigned, its note carrying the log's signatures and this node's cosignature. A row only
+moves by compare-and-set from the state a request was judged on."""
+
+cosignatures = Table(
+    "cosignatures",
+    metadata,
+    Column("size", BigInteger, ForeignKey("ledger_checkpoints.size"), nullable=False),
+    Column("witness", Text, nullable=False),
+    Column("line", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("size", "witness", name="pk_cosignatures"),
+)
+"""This node's own checkpoints as partners' witnesses cosigned them: one C2SP cosignature
+line per checkpoint size and witness name."""

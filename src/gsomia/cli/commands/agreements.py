@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gsomia.cli import render
-from gsomia.cli.options import At, JsonFlag, node
+from gsomia.cli.options import At, JsonFlag, node, passphrase
 
 if TYPE_CHECKING:
     from gsomia.core.agreements import EventKind
@@ -188,7 +188,9 @@ def _event_command(kind_name: str, doc: str) -> Callable[..., None]:
 
         kind: EventKind = EventKind(kind_name)
         with node(ctx) as opened:
-            view = lifecycle.record_event(opened, agreement_id, kind, by, at, note)
+            view = lifecycle.record_event(
+                opened, agreement_id, kind, by, at, note, passphrase=passphrase(ctx, required=False)
+            )
         if as_json:
             render.model(view)
             return

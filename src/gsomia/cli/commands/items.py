@@ -183,12 +183,21 @@ def item_release(
     item: ItemKey,
     to: Annotated[str, typer.Option("--to", help="The receiving party.")],
     at: At,
+    for_party: Annotated[
+        str | None,
+        typer.Option(
+            "--for",
+            help="Relay through --to (a hub, TISA) to this party, with this party's consent "
+            "signed and attached.",
+        ),
+    ] = None,
     wrap: Wrap = Wrapping.WRAPPED,
     as_json: JsonFlag = False,
 ) -> None:
     """Release an item this party originated to a partner, if the agreements allow (Rule 2);
-    sealed content is sealed again for the recipient, re-marked per the agreement."""
-    _hand_over(ctx, "release", item, to, at, wrap, as_json)
+    sealed content is sealed again for the recipient, re-marked per the agreement; a partner's
+    node that is a peer gets it delivered, with a signed receipt."""
+    _hand_over(ctx, "release", item, to, at, wrap, as_json, for_party)
 
 
 @item_app.command("transfer")
@@ -205,15 +214,56 @@ def item_transfer(
 
 
 def _hand_over(
-    ctx: typer.Context, kind: str, item: str, to: str, at: str, wrap: Wrapping, as_json: bool
+    ctx: typer.Context,
+    kind: str,
+    item: str,
+    to: str,
+    at: str,
+    wrap: Wrapping,
+    as_json: bool,
+    relay_to: str | None = None,
 ) -> None:
     from gsomia.crypto.keys import Purpose
     from gsomia.node.commands import items
 
-    act = items.release_item if kind == "release" else items.transfer_item
+    secret = passphrase(ctx, required=relay_to is not None)
     with node(ctx) as opened:
-        view = act(opened, item, to, at, passphrase(ctx, required=False), Purpose(wrap.value))
+        if kind == "release":
+            view = items.release_item(
+                opened, item, to, at, secret, Purpose(wrap.value), relay_to=relay_to
+            )
+        else:
+            view = items.transfer_item(opened, item, to, at, secret, Purpose(wrap.value))
     _finish(view, as_json)
+
+
+@item_app.command("custody")
+def item_custody(ctx: typer.Context, item: ItemKey, as_json: JsonFlag = False) -> None:
+    """Every hand-over of an item and of its copies, with their receipts, each verified."""
+    from gsomia.node import queries
+
+    with node(ctx) as opened:
+        view = queries.custody(opened, item)
+    if as_json:
+        render.model(view)
+        return
+    render.table(
+        f"Custody of {view.item} (originator {view.originator})",
+        ["from", "to", "at", "agreement", "state", "receipt"],
+        [
+            [
+                hop.sender,
+                hop.to,
+                hop.at.isoformat(),
+                hop.agreement,
+                hop.state,
+                "verified"
+                if hop.receipt_verified
+                else ("does not verify" if hop.receipt_verified is False else "—"),
+            ]
+            for hop in view.hops
+        ],
+    )
 
 
 @item_app.command("access")

@@ -21,14 +21,57 @@ def register(app: typer.Typer) -> None:
 
 
 @ledger_app.command("head")
-def ledger_head(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+def ledger_head(
+    ctx: typer.Context,
+    cosigned: Annotated[
+        bool, typer.Option("--cosigned", help="The latest checkpoint with peers' cosignatures.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
     """Sign a checkpoint of the ledger as it is (needs the passphrase) and show it; without a
-    passphrase, show the latest signed checkpoint."""
+    passphrase, show the latest signed checkpoint; with --cosigned, the latest with the
+    cosignatures of the peers' witnesses."""
     from gsomia.node.commands import ledger
 
     with node(ctx) as opened:
-        view = ledger.head(opened, passphrase(ctx, required=False))
+        if cosigned:
+            view = ledger.cosigned_head(opened)
+        else:
+            view = ledger.head(opened, passphrase(ctx, required=False))
     render.model(view) if as_json else render.say(view.checkpoint.rstrip("\n"))
+
+
+@ledger_app.command("witnesses")
+def ledger_witnesses(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """What each peer's witness cosigned of this ledger (or refused), and what this node's
+    witness cosigned of theirs."""
+    from gsomia.node import witnessing
+
+    with node(ctx) as opened:
+        found = witnessing.views(opened)
+    if as_json:
+        render.model(found)
+        return
+
+    def said(entry: dict[str, object] | None) -> str:
+        if entry is None:
+            return "—"
+        return f"size {entry['size']}: {entry['status']} {entry['detail']}"
+
+    render.table(
+        "Witnesses",
+        ["peer", "cosigned of ours", "our last offer", "cosigned of theirs", "their last offer"],
+        [
+            [
+                w.party,
+                w.cosigned_size or "—",
+                said(w.last_submission),
+                w.witnessed_size or "—",
+                said(w.last_witnessed),
+            ]
+            for w in found
+        ],
+    )
 
 
 @ledger_app.command("vkey")

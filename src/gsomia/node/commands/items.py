@@ -9,6 +9,7 @@ name: it is named only if the decision taken under the lock allows it.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -26,11 +27,12 @@ from gsomia.core.policy import (
     decide_release,
     decide_transfer,
 )
+from gsomia.crypto import objects
 from gsomia.crypto.keys import KeyRing, Purpose
 from gsomia.errors import InvalidRequest, KeyStoreError
-from gsomia.node import journal
+from gsomia.node import delivering, journal
 from gsomia.node.commands import sealing
-from gsomia.node.commands.keys import keyring
+from gsomia.node.commands.keys import keyring, sign_object, verifies
 from gsomia.node.context import Node, Tx, When
 from gsomia.node.schemas import ActionView, DecisionView, ItemView
 from gsomia.store import registry as register
@@ -107,7 +109,7 @@ def register_item(
             if ring is not None:
                 tx.attest(*sealing.key_rows(ring, [own], Purpose.WRAPPED))
             content = store.pend(sealed) if file is not None else None
-            item_id = _record_item(tx, label, title, instant, reference, content)
+            item_id = record_item(tx, label, title, instant, reference, content)
             view = ItemView.of(register.item(tx.connection, item_id), tx.time_zone)
     if content is not None:
         store.settle(content[0])
@@ -228,7 +230,7 @@ def _receive(
         tx.attest()
         received = label.received_by(receiver, decision.recipient_level)
         content = keep() if keep is not None else None
-        item_id = _record_item(
+        item_id = record_item(
             tx, received, title, at, reference, content, from_party, originator_reference
         )
     decision_id = journal.decision(
@@ -237,7 +239,7 @@ def _receive(
     return _action(tx, decision_id, decision, item_id=item_id)
 
 
-def _record_item(
+def record_item(
     tx: Tx,
     label: Label,
     title: str,
@@ -246,6 +248,8 @@ def _record_item(
     content: tuple[str, int] | None,
     received_from: str | None = None,
     originator_reference: str | None = None,
+    *,
+    delivery_id: str | None = None,
 ) -> int:
     """Register the item `label` describes as its holder holds it (Rules 1 and 3)."""
     holder = label.held_by
@@ -271,6 +275,7 @@ def _record_item(
             recorded_at=tx.now,
             sealed_sha256=content[0] if content else None,
             sealed_size=content[1] if content else None,
+            delivery_id=delivery_id,
         ),
     )
 
@@ -329,10 +334,14 @@ def release_item(
     at: When,
     passphrase: bytes | None = None,
     wrap: Purpose = Purpose.WRAPPED,
+    *,
+    relay_to: str | None = None,
 ) -> ActionView:
     """Rule 2: release the originator's item to a partner if an agreement in force allows.
-    Sealed content is sealed again for the recipient, re-marked per the agreement."""
-    return _hand_over(node, "release", key, recipient, at, passphrase, wrap)
+    Sealed content is sealed again for the recipient, re-marked per the agreement; a partner
+    whose node is a peer gets it delivered. With `relay_to`, the recipient is a hub (TISA,
+    Rule 13) and the release carries the originator's signed consent to pass it on."""
+    return _hand_over(node, "release", key, recipient, at, passphrase, wrap, relay_to)
 
 
 def transfer_item(
@@ -344,11 +353,13 @@ def transfer_item(
     wrap: Purpose = Purpose.WRAPPED,
 ) -> ActionView:
     """Rule 5 (Art 6): pass a received item to a third party with the originator's prior
-    written consent."""
-    return _hand_over(node, "transfer", key, recipient, at, passphrase, wrap)
+    written consent, its signature verified when it came from the originator's node."""
+    return _hand_over(node, "transfer", key, recipient, at, passphrase, wrap, None)
 
 
-def _decide_hand_over(tx: Tx, kind: str, key: str, recipient: str, at: When) -> _HandOver:
+def _decide_hand_over(
+    tx: Tx, kind: str, key: str, recipient: str, at: When, ring: KeyRing
+) -> _HandOver:
     item = register.item(tx.connection, key)
     own = tx.own_party()
     if item.holder != own:
@@ -373,7 +384,12 @@ def _decide_hand_over(tx: Tx, kind: str, key: str, recipient: str, at: When) -> 
             f"{own} originated item {item.reference}: handing it over is a release, not an "
             "onward transfer"
         )
-    consents = tuple(register.consents(tx.connection, item.id))
+    consents = tuple(
+        c
+        for c in register.consents(tx.connection, item.id)
+        if c.token is None
+        or verifies(ring, c.originator, c.token, objects.ObjectKind.CONSENT, objects.Consent)
+    )
     decision = decide_transfer(
         tx.book, label, item.reference, to, instant, [_consent(item, c) for c in consents]
     )
@@ -388,23 +404,28 @@ def _hand_over(
     at: When,
     passphrase: bytes | None,
     wrap: Purpose,
+    relay_to: str | None,
 ) -> ActionView:
     with node.read() as tx:
-        first = _decide_hand_over(tx, kind, key, recipient, at)
-        ring = None
-        if first.item.sealed_sha256 is not None:
-            ring = _ring(tx, passphrase, "the item has sealed content")
+        ring = keyring(tx, passphrase)
+        first = _decide_hand_over(tx, kind, key, recipient, at, ring)
+        sealed = first.item.sealed_sha256 is not None
+        if sealed or relay_to is not None:
+            _ring(tx, passphrase, "the item has sealed content" if sealed else "a relay is signed")
+        if sealed:
             sealing.recipients(ring, [first.to], wrap)  # refused before anything is decided
-    if ring is None:
+        final = tx.known_party(relay_to) if relay_to is not None else None
+    if not sealed:
         with node.write() as tx:
-            return _record_hand_over(tx, kind, _decide_hand_over(tx, kind, key, recipient, at))
+            now = _decide_hand_over(tx, kind, key, recipient, at, ring)
+            return _record_hand_over(tx, kind, now, ring, final)
     store = node.content
     with store.incoming() as copy:
         sealed_label = _copy_label(first)
         if first.decision.allowed:
             _reseal(node, ring, first, copy, wrap)
         with node.write() as tx:
-            now = _decide_hand_over(tx, kind, key, recipient, at)
+            now = _decide_hand_over(tx, kind, key, recipient, at, ring)
             content = None
             if now.decision.allowed:
                 if _copy_label(now) != sealed_label or not first.decision.allowed:
@@ -412,7 +433,7 @@ def _hand_over(
                     _reseal(node, ring, now, copy, wrap)
                 tx.attest(*sealing.key_rows(ring, [now.to], wrap))
                 content = store.pend(copy)
-            action = _record_hand_over(tx, kind, now, content, store.directory)
+            action = _record_hand_over(tx, kind, now, ring, final, content, store.directory)
     if content is not None:
         store.settle(content[0])
     return action
@@ -429,6 +450,8 @@ def _record_hand_over(
     tx: Tx,
     kind: str,
     now: _HandOver,
+    ring: KeyRing,
+    relay_to: str | None,
     content: tuple[str, int] | None = None,
     directory: Path | None = None,
 ) -> ActionView:
@@ -436,6 +459,8 @@ def _record_hand_over(
     if decision.allowed:
         tx.attest(("items", now.item.id), *(("consents", c.id) for c in now.consents))
     request = {"item": now.item.reference, "from": now.label.held_by, "to": now.to}
+    if relay_to is not None:
+        request["for"] = relay_to
     decision_id = journal.decision(
         tx, kind=kind, at=now.at, decided=decision, request=request, item_id=now.item.id
     )
@@ -458,6 +483,21 @@ def _record_hand_over(
                 sealed_size=content[1] if content else None,
             ),
         )
+        consents = [c.token for c in now.consents if c.recipient == now.to and c.token]
+        if relay_to is not None:
+            consents.append(_relay_consent(ring, now, relay_to))
+        delivering.queue(
+            tx,
+            item=now.item,
+            label=now.label,
+            recipient=now.to,
+            at=now.at,
+            agreement=decision.agreement,
+            release_id=release_id,
+            content_sha256=content[0] if content else None,
+            final_recipient=relay_to,
+            consents=consents,
+        )
     return _action(
         tx,
         decision_id,
@@ -466,6 +506,24 @@ def _record_hand_over(
         release_id=release_id,
         sealed_copy=directory / f"{content[0]}.tdf" if content and directory else None,
     )
+
+
+def _relay_consent(ring: KeyRing, now: _HandOver, final: str) -> str:
+    """The originator's signed consent for the hub to pass the item on to `final`."""
+    consent = objects.Consent(
+        iss=now.item.originator,
+        iat=int(now.at.timestamp()),
+        consent_id=str(uuid.uuid4()),
+        item=now.item.reference,
+        originator=now.item.originator,
+        holder=now.to,
+        recipient=final,
+        purpose=f"relay through {now.to} to {final}",
+        granted_at=now.at,
+        expires_at=None,
+        reference=f"relay of {now.item.reference}",
+    )
+    return sign_object(ring, objects.ObjectKind.CONSENT, consent)
 
 
 def _before_registration(tx: Tx, at: When, instant: datetime, item: ItemRecord) -> bool:

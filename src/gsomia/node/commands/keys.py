@@ -20,11 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from gsomia.crypto import keys as crypto_keys
+from gsomia.crypto import objects
 from gsomia.crypto.keys import KeyRecord, KeyRing, Purpose, Status
 from gsomia.crypto.signatures import canonical_json, sign_jws, verify_jws
 from gsomia.errors import (
@@ -34,6 +35,7 @@ from gsomia.errors import (
     KeyStoreError,
     LabelAltered,
     UnknownSigner,
+    VerificationFailed,
 )
 from gsomia.node import journal
 from gsomia.node.context import Node, Tx
@@ -41,11 +43,12 @@ from gsomia.node.schemas import ExportedView, ImportedView, KeyView, RotatedView
 from gsomia.store import files, keystore
 
 KEY_SET_FORMAT = "gsomia-public-keys/1"
+M = TypeVar("M", bound=objects.Claims)
 
 
 def keyring(tx: Tx, passphrase: bytes | None) -> KeyRing:
-    """Every key the registry holds, this node's own unlocked on first use."""
-    return KeyRing(tx.party, keystore.keys(tx.connection), passphrase)
+    """Every key the registry holds, this node's own unlocked on first use in the process."""
+    return KeyRing(tx.party, keystore.keys(tx.connection), passphrase, tx.node.unlocked)
 
 
 def _new_records(party: str, passphrase: bytes, now: datetime) -> list[KeyRecord]:
@@ -343,3 +346,35 @@ def write_key_set(
         keys=[k["kid"] for k in document["keys"]],
         fingerprints=[k["fingerprint"] for k in signing],
     )
+
+
+def sign_object(ring: KeyRing, kind: objects.ObjectKind, claims: objects.Claims) -> str:
+    """A signed object (a receipt, consent, note, acknowledgement) from this node's key."""
+    kid, key = ring.signing()
+    return objects.sign_object(kind, claims, key, kid)
+
+
+def verify_from(
+    ring: KeyRing, party: str, token: str, kind: objects.ObjectKind, model: type[M]
+) -> M:
+    """The claims of a signed object, which `party`'s pinned signing keys, and no other's, must
+    have signed; `ObjectRejected` otherwise."""
+
+    def key_for(kid: str) -> Ed25519PublicKey | None:
+        record = ring.record(kid)
+        if record is None or record.party != party or record.purpose is not Purpose.SIGN:
+            return None
+        return ring.verifying(kid)
+
+    return objects.verify_object(token, kind, key_for, model, party_of=ring.party_of)[1]
+
+
+def verifies(
+    ring: KeyRing, party: str, token: str, kind: objects.ObjectKind, model: type[M]
+) -> bool:
+    """Whether a signed object verifies as `party`'s."""
+    try:
+        verify_from(ring, party, token, kind, model)
+    except VerificationFailed:
+        return False
+    return True

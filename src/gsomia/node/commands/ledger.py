@@ -13,13 +13,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from gsomia.crypto.keys import KeyRing, Purpose
+from gsomia.crypto.keys import Purpose
 from gsomia.errors import InvalidRequest, KeyStoreError, NotFound
 from gsomia.ledger.checkpoint import VerifierKey, open_checkpoint
 from gsomia.ledger.entries import canonical_json, instant_text, leaf_data
 from gsomia.ledger.merkle import InclusionProof, leaf_hash, verify_consistency, verify_inclusion
 from gsomia.node.commands.keys import keyring
-from gsomia.node.context import Node, Tx, origin
+from gsomia.node.context import Node, Tx, origin, verifier_keys
 from gsomia.node.schemas import (
     CheckView,
     ConsistencyView,
@@ -39,17 +39,6 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def verifier_keys(party: str, ring: KeyRing) -> list[VerifierKey]:
-    """A party's signing keys, active and retired, as note verifier keys."""
-    keys = []
-    for record in ring.records():
-        if record.party == party and record.purpose is Purpose.SIGN:
-            public = record.public_key()
-            assert isinstance(public, Ed25519PublicKey)
-            keys.append(VerifierKey(origin(party), public))
-    return keys
-
-
 def vkey(node: Node) -> str:
     """The verifier key partners need to check this node's checkpoints."""
     with node.read() as tx:
@@ -60,6 +49,36 @@ def vkey(node: Node) -> str:
     public = record.public_key()
     assert isinstance(public, Ed25519PublicKey)
     return VerifierKey(origin(party), public).vkey()
+
+
+def witness_vkey(node: Node) -> str:
+    """The verifier key of this node's witness, which partners need for its cosignatures."""
+    from gsomia.ledger.cosignature import WitnessKey
+    from gsomia.node.witnessing import witness_name
+
+    with node.read() as tx:
+        party = tx.own_party()
+        record = keyring(tx, None).active(party, Purpose.WITNESS)
+    if record is None:
+        raise KeyStoreError(f"{party} has no witness key", subject="keys")
+    public = record.public_key()
+    assert isinstance(public, Ed25519PublicKey)
+    return WitnessKey(witness_name(party), public).vkey()
+
+
+def cosigned_head(node: Node) -> HeadView:
+    """The latest signed checkpoint with the cosignatures peers' witnesses gave it."""
+    from gsomia.node.witnessing import cosigned_note
+
+    with node.read() as tx:
+        latest = log.latest_checkpoint(tx.connection)
+        if latest is None:
+            raise KeyStoreError(
+                "the ledger has no checkpoint yet; signing one needs the node's passphrase",
+                subject="passphrase",
+            )
+        note = cosigned_note(tx, latest.size, latest.note)
+    return HeadView(size=latest.size, root=_b64(latest.root), signed_now=False, checkpoint=note)
 
 
 def head(node: Node, passphrase: bytes | None) -> HeadView:
@@ -176,7 +195,7 @@ def verify(node: Node) -> VerifyView:
     """Recompute the whole log (checkpoint signatures checked with the node's keys) and replay
     it against the registry's tables."""
     with node.read() as tx:
-        keys = verifier_keys(tx.party, keyring(tx, None)) if tx.party else []
+        keys = verifier_keys(keyring(tx, None), tx.party) if tx.party else []
         report = log.verify(tx.connection, keys)
         replayed = attestation.replay(ledger_rows.entries(tx.connection))
         rows = attestation.compare(tx.connection, replayed)
@@ -233,3 +252,23 @@ def entries(node: Node, start: int, limit: int) -> list[LedgerEntryView]:
         )
         for e in found
     ]
+
+
+PARTY_FIELDS = frozenset(
+    {"to_party", "from_party", "received_from", "originator", "recipient", "holder", "to", "by"}
+)
+"""Where an entry's row names the parties it concerns."""
+REQUEST_FIELDS = frozenset({"from", "to", "for", "sender", "receiver", "originator"})
+
+
+def concerns(body: dict[str, Any], party: str) -> bool:
+    """Whether a ledger entry concerns `party`, so that its node may have the entry's proof:
+    a hand-over to or from it, an item it originated or sent, a decision on its request, a
+    note it gave or received. Nothing of persons, keys or settings."""
+    row = body.get("row")
+    if not isinstance(row, dict) or body.get("table") in ("persons", "party_keys", "settings"):
+        return False
+    if any(row.get(name) == party for name in PARTY_FIELDS):
+        return True
+    request = row.get("request")
+    return isinstance(request, dict) and any(request.get(n) == party for n in REQUEST_FIELDS)
