@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sealing.py
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/cli.py
+	$(BIN)/python bench/exchange.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
