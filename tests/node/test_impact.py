@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from gsomia.core.errors import UnknownAgreement
+from gsomia.errors import InvalidRequest
 from gsomia.node.commands import items, persons, whatif
 from gsomia.node.context import Node
 from gsomia.store import tables
@@ -89,9 +90,8 @@ def test_the_end_of_the_gsomia_reroutes_missile_flows_stops_the_rest_and_records
     assert held.article is not None and "21" in held.article
 
 
-def test_before_the_instant_nothing_stops(registry: Node):
-    """Asked for an instant after which the agreement would still be in force anyway, the
-    answer is the same flows; asked about another agreement, Korea's flows to Japan go on."""
+def test_an_agreement_nothing_was_sent_or_received_under_has_no_flows(registry: Node):
+    """Korea is no party to the US–Japan GSOMIA: none of its flows or holdings depend on it."""
     view = whatif.impact(registry, "USA-JPN-GSOMIA-2007", MIDNIGHT)
     assert view.flows == [] and view.holdings == []
     assert (view.items_continuing, view.items_rerouted, view.items_stopped) == (0, 0, 0)
@@ -100,3 +100,9 @@ def test_before_the_instant_nothing_stops(registry: Node):
 def test_an_unknown_agreement_is_named_with_the_known_ones(registry: Node):
     with pytest.raises(UnknownAgreement, match="known agreements: KOR-JPN-GSOMIA-2016"):
         whatif.impact(registry, "KOR-JPN-GSOMIA-2099", MIDNIGHT)
+
+
+def test_a_hub_arrangement_is_refused_with_what_to_ask_instead(registry: Node):
+    """Rule 13: hand-overs through the hub are recorded under each hop's bilateral agreement."""
+    with pytest.raises(InvalidRequest, match="hub arrangement"):
+        whatif.impact(registry, TISA, MIDNIGHT)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from gsomia.core.agreements import AgreementBook
+from gsomia.core.agreements import AgreementBook, Kind
 from gsomia.core.impact import Flow, Holding
 from gsomia.core.impact import impact as core_impact
 from gsomia.core.labels import Label, check_topic
 from gsomia.core.policy import Reader, decide_access, decide_release
 from gsomia.core.routing import routes
+from gsomia.errors import InvalidRequest
 from gsomia.node.context import Node, When
 from gsomia.node.schemas import AccessDecisionView, DecisionView, ImpactView, RouteView
 from gsomia.store import registry
@@ -81,6 +82,12 @@ def impact(node: Node, agreement_id: str, at: When) -> ImpactView:
     with node.read() as tx:
         book = tx.book
         agreement = book.agreement(agreement_id.strip())
+        if agreement.kind is Kind.HUB:
+            raise InvalidRequest(
+                f"{agreement.id} is a hub arrangement: hand-overs through it are recorded under "
+                "the bilateral agreements of each hop; ask the impact of those, and the routes "
+                "for what the hub carries"
+            )
         instant = tx.instant(at, *agreement.parties)
         own = tx.own_party()
         flows: list[Flow] = []
