@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/cli.py
 	$(BIN)/python bench/exchange.py
+	$(BIN)/python bench/impact.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -362,3 +362,35 @@ def test_people_get_fields_not_python_dicts(gsomia):
         assert "{'" not in output and "': " not in output
     assert "item KOR-2017-0001: Splash-down points — 군사Ⅱ급비밀, originator JPN" in received.stdout
     assert "  holder_marking: 군사Ⅱ급비밀" in shown.stdout
+
+
+def test_impact_answers_the_november_2019_question_and_records_nothing(gsomia):
+    """`gsomia impact AGREEMENT --at T [--json]`: flows rerouted through the hub or stopped
+    (Art 21, Rule 13), received items still protected; the ledger does not grow."""
+    gsomia("init", "--party", "KOR")
+    made = gsomia(
+        "item", "register", "--title", "Missile", "--marking", "군사Ⅱ급비밀",
+        "--topic", "nk-missile", "--at", "2017-03-01", "--json",
+    ).json  # fmt: skip
+    gsomia("item", "release", made["reference"], "--to", "JPN", "--at", "2017-03-02")
+    size = gsomia("ledger", "verify", "--json").json["size"]
+    found = gsomia("impact", GSOMIA, "--at", "2019-11-23T00:00+09:00", "--json")
+    assert found.code == 0
+    assert {
+        "agreement", "at", "recorded", "items_continuing", "items_rerouted", "items_stopped",
+        "items_protected", "flows", "holdings",
+    } <= set(found.json)  # fmt: skip
+    assert found.json["recorded"] is False and found.json["items_rerouted"] == 1
+    [flow] = found.json["flows"]
+    assert (flow["from"], flow["to"], flow["outcome"]) == ("KOR", "JPN", "rerouted")
+    assert flow["routes"][0]["path"] == ["KOR", "USA", "JPN"]
+    text = gsomia("impact", GSOMIA, "--at", "2019-11-23T00:00+09:00").stdout
+    assert "what-if" in text and "KOR → USA → JPN" in text
+    assert gsomia("ledger", "verify", "--json").json["size"] == size
+
+
+def test_impact_of_an_unknown_agreement_is_exit_2(gsomia):
+    gsomia("init", "--party", "KOR")
+    result = gsomia("impact", "NO-SUCH-AGREEMENT", "--at", "2019-11-23")
+    assert result.code == 2
+    assert "unknown agreement" in result.stderr

@@ -28,6 +28,9 @@ def test_the_demo_reports_the_november_2019_answers(played):
     assert "KOR → USA → JPN under KOR-JPN-USA-TISA-2014" in report
     assert "needs KOR's approval to reach JPN" in report
     assert "naval-operations: no legal route" in report
+    # gsomia impact over Korea's whole registry: 6 items sent and 4 received, all on missiles
+    assert "10 can still flow through the United States" in report
+    assert "the 4 items Korea received from Japan stay protected" in report
     assert "protection_survives" in report
     assert "consent_missing" in report
     assert "At midnight the state is notice_suspended" in report

@@ -296,6 +296,15 @@ class Lifecycle:
         """A new lifecycle with `event` added, or `InvalidEvent` saying why it cannot be."""
         return Lifecycle(self.agreement, (*self.events, event))
 
+    def ended_at(self, at: datetime) -> Lifecycle:
+        """A what-if: the same history, with the agreement no longer in force from `at` (for
+        decisions: `in_force` and `terminated_at`; the recorded timeline is unchanged)."""
+        calendar.check_instant(at)
+        ended = copy.copy(self)
+        if self.terminated_at is None or at < self.terminated_at:
+            ended.terminated_at = at
+        return ended
+
     def records(self, event: Event) -> bool:
         """Whether the same event (kind, party, instant) is already in the history."""
         key = (event.kind, event.by, event.at)
@@ -588,6 +597,14 @@ class AgreementBook:
         book = copy.copy(self)
         book.lifecycles = dict(self.lifecycles)
         book.lifecycles[event.agreement] = self.lifecycle(event.agreement).with_event(event)
+        return book
+
+    def ending(self, agreement_id: str, at: datetime) -> AgreementBook:
+        """A what-if copy in which agreement `agreement_id` is no longer in force from `at`;
+        every other agreement as recorded."""
+        book = copy.copy(self)
+        book.lifecycles = dict(self.lifecycles)
+        book.lifecycles[agreement_id] = self.lifecycle(agreement_id).ended_at(at)
         return book
 
     def zone_for(self, *parties: str) -> ZoneInfo | None:

@@ -448,6 +448,16 @@ class Demo:
                     f"marked {markings}; {consents}"
                 )
 
+        whole = whatif.impact(kor, self.gsomia, after)
+        self.say(
+            f"\nThe same question over Korea's whole registry at once (gsomia impact, a what-if): "
+            f"of the items Korea sent to Japan or received from it, {whole.items_rerouted} can "
+            f"still flow through the United States with the originator's approval, "
+            f"{whole.items_stopped} cannot (topics TISA does not cover), "
+            f"{whole.items_continuing} continue under another agreement; the "
+            f"{whole.items_protected} items Korea received from Japan stay protected."
+        )
+
         self.say(
             "\nWhat stays protected? Everything already exchanged (Art 21). In Japan's registry:"
         )

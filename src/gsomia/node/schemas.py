@@ -22,6 +22,7 @@ from pydantic import (
 
 if TYPE_CHECKING:
     from gsomia.core.agreements import Agreement, Notice, Status
+    from gsomia.core.impact import FlowImpact, HoldingImpact, Impact
     from gsomia.core.markings import Scheme
     from gsomia.core.policy import Decision, Reason
     from gsomia.core.routing import Route
@@ -402,6 +403,102 @@ class RouteView(Model):
                 )
                 for hop in route.hops
             ],
+        )
+
+
+class FlowView(Model):
+    """A flow from an originator to a partner, and what becomes of it in the what-if."""
+
+    sender: str = Field(alias="from")
+    to: str
+    marking: str
+    """In the originator's scheme."""
+    equivalent: str
+    topic: str
+    items: int
+    outcome: Literal["continues", "rerouted", "stops"]
+    direct: DecisionView
+    """The direct hand-over at the instant, in the what-if."""
+    routes: list[RouteView]
+    """The paths through a hub, when the flow is rerouted."""
+
+    @classmethod
+    def of(cls, found: FlowImpact) -> FlowView:
+        label = found.flow.label
+        return cls.model_validate(
+            {
+                "from": label.originator,
+                "to": found.flow.recipient,
+                "marking": label.level.marking,
+                "equivalent": label.level.english,
+                "topic": label.topic,
+                "items": found.flow.items,
+                "outcome": found.outcome.value,
+                "direct": DecisionView.of(found.direct),
+                "routes": [RouteView.of(route) for route in found.routes],
+            }
+        )
+
+
+class HoldingView(Model):
+    """Copies this registry received from a party of the agreement: still protected (Art 21),
+    and who may still read them."""
+
+    originator: str
+    holder: str
+    marking: str
+    holder_marking: str | None
+    topic: str
+    items: int
+    protected: bool
+    article: str | None
+    """The article under which protection survives, once the agreement has ended."""
+    readers: list[str]
+
+    @classmethod
+    def of(cls, found: HoldingImpact) -> HoldingView:
+        label = found.holding.label
+        return cls(
+            originator=label.originator,
+            holder=label.held_by,
+            marking=label.level.marking,
+            holder_marking=label.holder_level.marking if label.holder_level else None,
+            topic=label.topic,
+            items=found.holding.items,
+            protected=True,
+            article=found.survival_article,
+            readers=list(found.readers),
+        )
+
+
+class ImpactView(Model):
+    """If an agreement were no longer in force from an instant: a what-if, nothing recorded."""
+
+    agreement: str
+    at: Instant
+    recorded: bool
+    """Always false: an impact is a question, not an event."""
+    items_continuing: int
+    items_rerouted: int
+    items_stopped: int
+    items_protected: int
+    flows: list[FlowView]
+    holdings: list[HoldingView]
+
+    @classmethod
+    def of(cls, found: Impact) -> ImpactView:
+        from gsomia.core.impact import Outcome
+
+        return cls(
+            agreement=found.agreement,
+            at=found.at,
+            recorded=False,
+            items_continuing=found.items(Outcome.CONTINUES),
+            items_rerouted=found.items(Outcome.REROUTED),
+            items_stopped=found.items(Outcome.STOPS),
+            items_protected=sum(h.holding.items for h in found.holdings),
+            flows=[FlowView.of(f) for f in found.flows],
+            holdings=[HoldingView.of(h) for h in found.holdings],
         )
 
 

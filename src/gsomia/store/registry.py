@@ -6,13 +6,14 @@ range the databases store are simply not held (`NotFound`), never an overflow.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select
+from sqlalchemy import Connection, Row, Text, cast, delete, distinct, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from gsomia.errors import Conflict, NotFound
@@ -297,3 +298,83 @@ def consents(connection: Connection, item_id: int | None = None) -> list[Consent
     if item_id is not None:
         query = query.where(table.c.item_id == item_id)
     return [ConsentRecord(**row._mapping) for row in connection.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemGroup:
+    """Items alike in everything a decision depends on (originator, markings, topic,
+    releasability, caveats, holder), with the party they went to or came from."""
+
+    originator: str
+    marking: str
+    topic: str
+    releasable_to: frozenset[str] | None
+    caveats: tuple[str, ...]
+    holder: str
+    holder_marking: str | None
+    party: str | None
+    """For released items: the recipient. For held items: the party they came from."""
+    items: int
+
+
+def _label_columns() -> list[Any]:
+    table = tables.items
+    return [
+        table.c.originator,
+        table.c.marking,
+        table.c.topic,
+        cast(table.c.releasable_to, Text).label("releasable_to"),
+        cast(table.c.caveats, Text).label("caveats"),
+        table.c.holder,
+        table.c.holder_marking,
+    ]
+
+
+def _groups(connection: Connection, query: Any) -> list[ItemGroup]:
+    found: dict[ItemGroup, int] = {}
+    for row in connection.execute(query):
+        releasable = json.loads(row.releasable_to) if row.releasable_to is not None else None
+        group = ItemGroup(
+            originator=row.originator,
+            marking=row.marking,
+            topic=row.topic,
+            releasable_to=frozenset(releasable) if releasable is not None else None,
+            caveats=tuple(json.loads(row.caveats)),
+            holder=row.holder,
+            holder_marking=row.holder_marking,
+            party=row.party,
+            items=0,
+        )
+        # JSON written differently (spacing, order) lands in one group once read.
+        found[group] = found.get(group, 0) + int(row.items)
+    return [replace(group, items=count) for group, count in found.items()]
+
+
+def released_groups(connection: Connection, agreement_id: str) -> list[ItemGroup]:
+    """The items this registry released under the agreement, grouped, by recipient."""
+    items, releases = tables.items, tables.releases
+    columns = _label_columns()
+    query = (
+        select(
+            *columns,
+            releases.c.to_party.label("party"),
+            func.count(distinct(items.c.id)).label("items"),
+        )
+        .join(releases, releases.c.item_id == items.c.id)
+        .where(releases.c.agreement_id == agreement_id, releases.c.kind == "release")
+        .group_by(*columns, releases.c.to_party)
+    )
+    return _groups(connection, query)
+
+
+def held_groups(connection: Connection, holder: str, originators: Iterable[str]) -> list[ItemGroup]:
+    """The copies `holder` holds of items the `originators` originated, grouped, by the
+    party each came from."""
+    items = tables.items
+    columns = _label_columns()
+    query = (
+        select(*columns, items.c.received_from.label("party"), func.count().label("items"))
+        .where(items.c.holder == holder, items.c.originator.in_(list(originators)))
+        .group_by(*columns, items.c.received_from)
+    )
+    return _groups(connection, query)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,12 +10,16 @@ from gsomia.cli import render
 from gsomia.cli.options import At, JsonFlag, node
 from gsomia.core.labels import GENERAL_TOPIC
 
+if TYPE_CHECKING:
+    from gsomia.node.schemas import FlowView
+
 decide_app = typer.Typer(help="What-if decisions: evaluate, record nothing.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(decide_app, name="decide")
     app.command()(routes)
+    app.command()(impact)
 
 
 @decide_app.command("release")
@@ -108,4 +112,74 @@ def routes(
             ]
             for r in found
         ],
+    )
+
+
+def impact(
+    ctx: typer.Context,
+    agreement: Annotated[str, typer.Argument(help="The agreement that would end.")],
+    at: At,
+    as_json: JsonFlag = False,
+) -> None:
+    """If an agreement were no longer in force from an instant: which flows stop, which can be
+    rerouted through a hub, and who may still read what was received (records nothing)."""
+    from gsomia.node.commands import whatif
+
+    with node(ctx) as opened:
+        view = whatif.impact(opened, agreement, at)
+    if as_json:
+        render.model(view)
+        return
+    render.say(
+        f"If {view.agreement} were no longer in force from {view.at.isoformat()} (a what-if; "
+        f"nothing is recorded): {view.items_continuing} items' flows continue under another "
+        f"agreement, {view.items_rerouted} can be rerouted through a hub, "
+        f"{view.items_stopped} stop; {view.items_protected} items received stay protected."
+    )
+    if view.flows:
+        render.table(
+            "Flows",
+            ["from → to", "marking", "topic", "items", "outcome", "how, or why not"],
+            [
+                [
+                    f"{f.sender} → {f.to}",
+                    f"{f.marking} ({f.equivalent})",
+                    f.topic,
+                    str(f.items),
+                    f.outcome,
+                    _how(f),
+                ]
+                for f in view.flows
+            ],
+        )
+    if view.holdings:
+        render.table(
+            "Received, still protected",
+            ["originator", "marking → holder's", "topic", "items", "article", "may still read"],
+            [
+                [
+                    h.originator,
+                    f"{h.marking} → {h.holder_marking or h.marking}",
+                    h.topic,
+                    str(h.items),
+                    h.article or "",
+                    ", ".join(h.readers) or "nobody",
+                ]
+                for h in view.holdings
+            ],
+        )
+
+
+def _how(flow: FlowView) -> str:
+    if flow.outcome == "continues":
+        return f"under {flow.direct.agreement}"
+    if flow.outcome == "rerouted":
+        return "; ".join(
+            " → ".join(r.path)
+            + (f" under {r.via}" if r.via else "")
+            + "".join(f", {c.originator}'s approval to reach {c.to}" for c in r.consents_required)
+            for r in flow.routes
+        )
+    return "; ".join(
+        f"{r.code} ({r.article})" if r.article else r.code for r in flow.direct.reasons
     )

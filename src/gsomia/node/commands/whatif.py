@@ -1,18 +1,24 @@
 """What-if evaluations: decisions and routes for hypothetical items, recording nothing.
 
 They answer an analyst's question ("could KOR release a SECRET item to JPN at midnight on
-22 Nov 2019?") from the agreements and events in the registry.
+22 Nov 2019?", "what if the GSOMIA were no longer in force from then?") from the agreements
+and events in the registry and, for the impact, from what it holds and sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from gsomia.core.agreements import AgreementBook, Kind
+from gsomia.core.impact import Flow, Holding
+from gsomia.core.impact import impact as core_impact
 from gsomia.core.labels import Label, check_topic
 from gsomia.core.policy import Reader, decide_access, decide_release
 from gsomia.core.routing import routes
+from gsomia.errors import InvalidRequest
 from gsomia.node.context import Node, When
-from gsomia.node.schemas import AccessDecisionView, DecisionView, RouteView
+from gsomia.node.schemas import AccessDecisionView, DecisionView, ImpactView, RouteView
+from gsomia.store import registry
 
 
 def release(
@@ -67,3 +73,72 @@ def legal_routes(
         to = tx.known_party(recipient)
         instant = tx.instant(at, label.originator, to)
         return [RouteView.of(route) for route in routes(tx.book, label, to, instant)]
+
+
+def impact(node: Node, agreement_id: str, at: When) -> ImpactView:
+    """If the agreement were no longer in force from `at`: what becomes of every flow this
+    registry had under it and who may still read what it received (Art 21, Rule 13). Rows are
+    grouped in the database by everything a decision depends on, each group decided once."""
+    with node.read() as tx:
+        book = tx.book
+        agreement = book.agreement(agreement_id.strip())
+        if agreement.kind is Kind.HUB:
+            raise InvalidRequest(
+                f"{agreement.id} is a hub arrangement: hand-overs through it are recorded under "
+                "the bilateral agreements of each hop; ask the impact of those, and the routes "
+                "for what the hub carries"
+            )
+        instant = tx.instant(at, *agreement.parties)
+        own = tx.own_party()
+        flows: list[Flow] = []
+        for group in registry.released_groups(tx.connection, agreement.id):
+            flows.append(Flow(group_label(book, group, held=False), str(group.party), group.items))
+        holdings: list[Holding] = []
+        if own in agreement.parties:
+            others = [p for p in agreement.parties if p != own]
+            for group in registry.held_groups(tx.connection, own, others):
+                holdings.append(Holding(group_label(book, group, held=True), group.items))
+                if group.party == group.originator:
+                    flows.append(Flow(group_label(book, group, held=False), own, group.items))
+        readers = {
+            person.name: Reader(
+                person.party,
+                book.scheme(person.party).read(person.clearance) if person.clearance else None,
+                person.need_to_know,
+                person.position,
+            )
+            for person in registry.persons(tx.connection)
+            if person.party == own
+        }
+        found = core_impact(book, agreement.id, instant, flows, holdings, readers)
+    return ImpactView.of(found)
+
+
+def group_label(book: AgreementBook, group: registry.ItemGroup, *, held: bool) -> Label:
+    """The group's label: as its holder holds it, or as its originator releases it. A received
+    copy whose releasability is only its originator and its holder shows no restriction beyond
+    what receipt gives every copy (Rule 6): a like item is taken as released unrestricted."""
+    level = book.scheme(group.originator).by_marking(group.marking)
+    holder = group.holder if held and group.holder != group.originator else None
+    releasable = group.releasable_to
+    if (
+        not held
+        and group.holder != group.originator
+        and releasable is not None
+        and releasable <= {group.originator, group.holder}
+    ):
+        releasable = None
+    holder_level = (
+        book.scheme(group.holder).by_marking(group.holder_marking)
+        if holder is not None and group.holder_marking
+        else None
+    )
+    return Label(
+        group.originator,
+        level,
+        group.topic,
+        releasable_to=releasable,
+        caveats=group.caveats,
+        holder=holder,
+        holder_level=holder_level,
+    )
