@@ -43,8 +43,8 @@ from sqlalchemy.engine import make_url
 
 from gsomia.core.impact import Flow, Holding
 from gsomia.core.impact import impact as core_impact
-from gsomia.core.policy import Reader, decide_release
-from gsomia.node.commands import setup, whatif
+from gsomia.core.policy import decide_release
+from gsomia.node.commands import items, setup, whatif
 from gsomia.node.context import Node
 from gsomia.node.schemas import ImpactView
 from gsomia.node.settings import Settings
@@ -111,14 +111,14 @@ def populate(node: Node, count: int, seed: int = 2019) -> None:
                     insert(tables.need_to_know).values(person_id=person, topic=topic)
                 )
     for start in range(0, count, BATCH):
-        items, releases = [], []
+        item_rows, release_rows = [], []
         for number in range(start, min(count, start + BATCH)):
             draw = rng.random()
             party = "KOR" if draw < 0.6 else "JPN" if draw < 0.9 else "USA"
             template = rng.choice(templates[party])
             level = template["level"]
             releasable = rng.choice(RELEASABILITY)
-            items.append(
+            item_rows.append(
                 {
                     "id": number + 1,
                     "reference": f"BENCH-{number:07d}",
@@ -139,7 +139,7 @@ def populate(node: Node, count: int, seed: int = 2019) -> None:
                 }
             )
             if party == "KOR":
-                releases.append(
+                release_rows.append(
                     {
                         "item_id": number + 1,
                         "kind": "release",
@@ -152,9 +152,9 @@ def populate(node: Node, count: int, seed: int = 2019) -> None:
                     }
                 )
         with node.write() as tx:
-            tx.connection.execute(insert(tables.items), items)
-            if releases:
-                tx.connection.execute(insert(tables.releases), releases)
+            tx.connection.execute(insert(tables.items), item_rows)
+            if release_rows:
+                tx.connection.execute(insert(tables.releases), release_rows)
 
 
 def item_by_item(node: Node) -> ImpactView:
@@ -190,14 +190,7 @@ def item_by_item(node: Node) -> ImpactView:
             holdings.append(Holding(whatif.group_label(book, group, held=True), 1))
             if row.received_from == row.originator:
                 flows.append(Flow(whatif.group_label(book, group, held=False), "KOR", 1))
-        readers = {
-            p.name: Reader(
-                p.party,
-                book.scheme(p.party).read(p.clearance) if p.clearance else None,
-                p.need_to_know,
-            )
-            for p in registry.persons(tx.connection)
-        }
+        readers = {p.name: items.reader_of(book, p) for p in registry.persons(tx.connection)}
         return ImpactView.of(core_impact(book, GSOMIA, instant, flows, holdings, readers))
 
 

@@ -380,9 +380,7 @@ def accept_note(
 ) -> Answered:
     """Record a partner's diplomatic note as the lifecycle event it is, and acknowledge it."""
     message = wire.parse(wire.NoteMessage, body)
-    with node.read() as tx:
-        own = tx.own_party()
-        ring = keyring(tx, passphrase)
+    own, ring = _own_and_ring(node, passphrase)
     note = verify_from(ring, sender, message.note, objects.ObjectKind.NOTE, objects.Note)
     if note.by != sender:
         raise Denied(f"{sender} forwarded a note given by {note.by}")
@@ -429,9 +427,7 @@ def accept_consent_request(
 ) -> Answered:
     """Keep a holder's request for this originator's consent, for an officer to answer."""
     message = wire.parse(wire.ConsentRequestMessage, body)
-    with node.read() as tx:
-        own = tx.own_party()
-        ring = keyring(tx, passphrase)
+    own, ring = _own_and_ring(node, passphrase)
     if message.holder != sender:
         raise Denied(f"{sender} asked for a consent on behalf of {message.holder}")
     if message.originator != own:
@@ -467,9 +463,7 @@ def accept_consent(
 ) -> Answered:
     """Keep an originator's signed consent (or its refusal) for an item this node holds."""
     message = wire.parse(wire.ConsentMessage, body)
-    with node.read() as tx:
-        own = tx.own_party()
-        ring = keyring(tx, passphrase)
+    own, ring = _own_and_ring(node, passphrase)
 
     def handle(tx: Tx) -> Answered:
         requests = tables.consent_requests
@@ -496,14 +490,12 @@ def accept_consent(
         else:
             raise InvalidRequest("a consent message carries a consent or a refusal")
         if message.request_id is not None:
-            tx.connection.execute(
+            answered = tx.connection.execute(
                 update(requests)
                 .where(requests.c.id == message.request_id, requests.c.holder == own)
                 .values(state=state, answer=message.consent or message.refusal, answered_at=tx.now)
             )
-            if tx.connection.execute(
-                select(requests.c.id).where(requests.c.id == message.request_id)
-            ).first():
+            if answered.rowcount:
                 journal.state_row(tx, f"consent_{state}", "consent_requests", message.request_id)
         kind = (
             objects.ObjectKind.CONSENT if state == "granted" else objects.ObjectKind.CONSENT_REFUSAL
@@ -511,6 +503,12 @@ def accept_consent(
         return Answered(201, {"ack": _ack(tx, ring, key or of, kind)})
 
     return answer_once(node, sender, key, body, body.decode(), handle)
+
+
+def _own_and_ring(node: Node, passphrase: bytes) -> tuple[str, KeyRing]:
+    """This node's party and its key ring, read before a request is handled."""
+    with node.read() as tx:
+        return tx.own_party(), keyring(tx, passphrase)
 
 
 def _ack(tx: Tx, ring: KeyRing, of: str, kind: objects.ObjectKind) -> str:

@@ -14,8 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
+from gsomia.core.agreements import AgreementBook
 from gsomia.core.calendar import is_bare_date
 from gsomia.core.labels import Label
 from gsomia.core.policy import (
@@ -36,7 +37,7 @@ from gsomia.node.commands.keys import keyring, sign_object, verifies
 from gsomia.node.context import Node, Tx, When
 from gsomia.node.schemas import ActionView, DecisionView, ItemView
 from gsomia.store import registry as register
-from gsomia.store.registry import ConsentRecord, ItemRecord, NewItem, NewRelease
+from gsomia.store.registry import ConsentRecord, ItemRecord, NewItem, NewRelease, PersonRecord
 
 
 def _title(title: str) -> str:
@@ -295,24 +296,51 @@ def _as_held_by(tx: Tx, label: Label, holder: str) -> Label:
     )
 
 
-def label_of(tx: Tx, item: ItemRecord) -> Label:
-    """The core's label for a registered item."""
-    book = tx.book
-    level = book.scheme(item.originator).by_marking(item.marking)
-    holder = None if item.holder == item.originator else item.holder
+class Labelled(Protocol):
+    """What a stored row says of an item's label: an item, or a group of alike items."""
+
+    @property
+    def originator(self) -> str: ...
+    @property
+    def marking(self) -> str: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def releasable_to(self) -> frozenset[str] | None: ...
+    @property
+    def caveats(self) -> tuple[str, ...]: ...
+    @property
+    def holder(self) -> str: ...
+    @property
+    def holder_marking(self) -> str | None: ...
+
+
+def stored_label(book: AgreementBook, row: Labelled, purpose: str = "") -> Label:
+    """The core's label for what a row stores: markings read in their parties' schemes."""
     holder_level = (
-        book.scheme(item.holder).by_marking(item.holder_marking) if item.holder_marking else None
+        book.scheme(row.holder).by_marking(row.holder_marking) if row.holder_marking else None
     )
     return Label(
-        item.originator,
-        level,
-        item.topic,
-        item.purpose,
-        item.releasable_to,
-        item.caveats,
-        holder,
+        row.originator,
+        book.scheme(row.originator).by_marking(row.marking),
+        row.topic,
+        purpose,
+        row.releasable_to,
+        row.caveats,
+        None if row.holder == row.originator else row.holder,
         holder_level,
     )
+
+
+def label_of(tx: Tx, item: ItemRecord) -> Label:
+    """The core's label for a registered item."""
+    return stored_label(tx.book, item, item.purpose)
+
+
+def reader_of(book: AgreementBook, person: PersonRecord) -> Reader:
+    """The core's reader for a registered person (Art 7)."""
+    clearance = book.scheme(person.party).by_marking(person.clearance) if person.clearance else None
+    return Reader(person.party, clearance, person.need_to_know, person.position)
 
 
 @dataclass(frozen=True, slots=True)
@@ -571,9 +599,7 @@ def _decide_access(tx: Tx, key: str, person_id: int, at: When) -> tuple[Decision
     book = tx.book
     item = register.item(tx.connection, key)
     person = register.person(tx.connection, person_id)
-    clearance = book.scheme(person.party).by_marking(person.clearance) if person.clearance else None
-    reader = Reader(person.party, clearance, person.need_to_know, person.position)
-    decision = decide_access(book, reader, label_of(tx, item), tx.instant(at))
+    decision = decide_access(book, reader_of(book, person), label_of(tx, item), tx.instant(at))
     if decision.allowed:
         tx.attest(("items", item.id), ("persons", person.id))
     return decision, item, person.id

@@ -8,6 +8,7 @@ and events in the registry and, for the impact, from what it holds and sent.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from gsomia.core.agreements import AgreementBook, Kind
 from gsomia.core.impact import Flow, Holding
@@ -16,6 +17,7 @@ from gsomia.core.labels import Label, check_topic
 from gsomia.core.policy import Reader, decide_access, decide_release
 from gsomia.core.routing import routes
 from gsomia.errors import InvalidRequest
+from gsomia.node.commands import items
 from gsomia.node.context import Node, When
 from gsomia.node.schemas import AccessDecisionView, DecisionView, ImpactView, RouteView
 from gsomia.store import registry
@@ -100,16 +102,7 @@ def impact(node: Node, agreement_id: str, at: When) -> ImpactView:
                 holdings.append(Holding(group_label(book, group, held=True), group.items))
                 if group.party == group.originator:
                     flows.append(Flow(group_label(book, group, held=False), own, group.items))
-        readers = {
-            person.name: Reader(
-                person.party,
-                book.scheme(person.party).read(person.clearance) if person.clearance else None,
-                person.need_to_know,
-                person.position,
-            )
-            for person in registry.persons(tx.connection)
-            if person.party == own
-        }
+        readers = {p.name: items.reader_of(book, p) for p in registry.persons(tx.connection)}
         found = core_impact(book, agreement.id, instant, flows, holdings, readers)
     return ImpactView.of(found)
 
@@ -118,27 +111,10 @@ def group_label(book: AgreementBook, group: registry.ItemGroup, *, held: bool) -
     """The group's label: as its holder holds it, or as its originator releases it. A received
     copy whose releasability is only its originator and its holder shows no restriction beyond
     what receipt gives every copy (Rule 6): a like item is taken as released unrestricted."""
-    level = book.scheme(group.originator).by_marking(group.marking)
-    holder = group.holder if held and group.holder != group.originator else None
-    releasable = group.releasable_to
-    if (
-        not held
-        and group.holder != group.originator
-        and releasable is not None
-        and releasable <= {group.originator, group.holder}
-    ):
+    label = items.stored_label(book, group)
+    if held or label.holder is None:
+        return label
+    releasable = label.releasable_to
+    if releasable is not None and releasable <= {group.originator, group.holder}:
         releasable = None
-    holder_level = (
-        book.scheme(group.holder).by_marking(group.holder_marking)
-        if holder is not None and group.holder_marking
-        else None
-    )
-    return Label(
-        group.originator,
-        level,
-        group.topic,
-        releasable_to=releasable,
-        caveats=group.caveats,
-        holder=holder,
-        holder_level=holder_level,
-    )
+    return replace(label, releasable_to=releasable, holder=None, holder_level=None)
