@@ -16,11 +16,12 @@ import logging
 import secrets
 
 import httpx
+from sqlalchemy import update
 
 from gsomia.crypto import httpsig, objects
 from gsomia.crypto.keys import KeyRing
 from gsomia.errors import GsomiaError, ObjectRejected
-from gsomia.node import outbox, wire
+from gsomia.node import journal, outbox, wire
 from gsomia.node.commands.keys import keyring, verify_from
 from gsomia.node.commands.peers import peer_url
 from gsomia.node.context import Node, Tx
@@ -138,10 +139,6 @@ class Client:
 
 
 def _record_ack(tx: Tx, message: Message, token: str) -> None:
-    from sqlalchemy import update
-
-    from gsomia.node import journal
-
     notes = tables.notes
     tx.connection.execute(
         update(notes).where(notes.c.id == message.id).values(ack=token, acked_at=tx.now)

@@ -31,7 +31,7 @@ from gsomia.crypto.sealing import open_sealed
 from gsomia.errors import Conflict, Denied, InvalidEvent, InvalidRequest, VerificationFailed
 from gsomia.ledger.entries import canonical_json
 from gsomia.node import journal, wire
-from gsomia.node.commands.items import record_item
+from gsomia.node.commands.items import record_item, transfer_item
 from gsomia.node.commands.keys import keyring, sign_object, verify_from
 from gsomia.node.context import Node, Tx
 from gsomia.store import log, tables
@@ -270,6 +270,7 @@ def _decide_delivery(
         "originator_reference": item.originator_reference or item.reference,
     }
     reference: str | None = None
+    item_id: int | None = None
     if decision.allowed and decision.recipient_level is not None:
         tx.attest()
         received = held.handed_over(own, decision.recipient_level)
@@ -296,7 +297,7 @@ def _decide_delivery(
         at=at,
         decided=decision,
         request=request,
-        item_id=register.item(tx.connection, reference).id if reference else None,
+        item_id=item_id,
     )
     receipt = objects.Receipt(
         iss=own,
@@ -364,11 +365,9 @@ def _keep_consent(tx: Tx, item_id: int, consent: objects.Consent, token: str) ->
 
 def _relay(node: Node, reference: str, envelope: wire.Envelope, passphrase: bytes) -> None:
     """A hub passes the item on to its final recipient, on the originator's consent (TISA)."""
-    from gsomia.node.commands import items
-
     final = envelope.final_recipient
     assert final is not None
-    action = items.transfer_item(node, reference, final, envelope.released_at, passphrase)
+    action = transfer_item(node, reference, final, envelope.released_at, passphrase)
     logger.info("relayed %s to %s: %s", reference, final, "allowed" if action.allowed else "denied")
 
 

@@ -12,12 +12,13 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
 
+from gsomia.crypto.keys import Purpose, Status, fingerprint
 from gsomia.errors import InvalidRequest, NotFound
 from gsomia.node import journal
 from gsomia.node.commands import keys
 from gsomia.node.context import Node, Tx
 from gsomia.node.schemas import PeerView
-from gsomia.store import tables
+from gsomia.store import keystore, tables
 
 
 def _url(text: str) -> str:
@@ -68,9 +69,6 @@ def peer_url(tx: Tx, party: str) -> str | None:
 
 
 def _view(tx: Tx, party: str) -> PeerView:
-    from gsomia.crypto.keys import Purpose, Status, fingerprint
-    from gsomia.store import keystore
-
     peers = tables.peers
     row = tx.connection.execute(select(peers).where(peers.c.party == party)).one_or_none()
     if row is None:
