@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from gsomia.errors import NotFound
-from gsomia.node import inbound
+from gsomia.node import inbound, notices
 from gsomia.node.context import Node
 from gsomia.node.inbound import Answered
 
@@ -43,6 +43,10 @@ def router(node: Node, passphrase: bytes, wake: Callable[[], None]) -> APIRouter
     @api.post("/v1/notes", status_code=201, summary="A diplomatic note on an agreement")
     async def notes(request: Request) -> JSONResponse:
         return await signed(request, inbound.accept_note)
+
+    @api.post("/v1/notices", status_code=201, summary="A notice or report about an item")
+    async def item_notices(request: Request) -> JSONResponse:
+        return await signed(request, notices.accept)
 
     @api.post("/v1/consent-requests", status_code=202, summary="Ask the originator's consent")
     async def consent_requests(request: Request) -> JSONResponse:

@@ -18,6 +18,7 @@ from gsomia import __version__
 from gsomia.cli.commands import (
     agreements,
     consents,
+    custody,
     decide,
     decisions,
     federation,
@@ -42,6 +43,7 @@ for module in (
     decide,
     persons,
     items,
+    custody,
     consents,
     decisions,
     keys,

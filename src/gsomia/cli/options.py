@@ -28,6 +28,14 @@ At = Annotated[
         "(start of that day in the agreement's legal time zone).",
     ),
 ]
+AtNow = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        help="When it happened: ISO 8601 with offset or a bare date (start of that day in the "
+        "registry's time zone) [default: now].",
+    ),
+]
 Output = Annotated[
     str, typer.Option("-o", "--output", help="The file to write, or - for standard output.")
 ]

@@ -44,6 +44,8 @@ class Code(StrEnum):
     NOT_RELEASABLE_TO_PARTY = "not_releasable_to_party"
     CONSENT_MISSING = "consent_missing"
     CONSENT_EXPIRED = "consent_expired"
+    ITEM_DESTROYED = "item_destroyed"
+    ITEM_RETURNED = "item_returned"
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,7 @@ from pydantic import (
 )
 
 from gsomia.core.agreements import EventKind
+from gsomia.core.custody import Disposal, NoticeKind
 from gsomia.crypto.keys import VerifyingKeyFor
 from gsomia.crypto.signatures import canonical_json
 from gsomia.errors import (
@@ -69,6 +70,8 @@ class ObjectKind(StrEnum):
     CONSENT_REFUSAL = "gsomia-consent-refusal+jws"
     NOTE = "gsomia-note+jws"
     ACK = "gsomia-ack+jws"
+    ITEM_NOTICE = "gsomia-item-notice+jws"
+    ITEM_REPORT = "gsomia-item-report+jws"
 
     @property
     def noun(self) -> str:
@@ -196,6 +199,59 @@ class Note(Claims):
         return self
 
 
+class ItemNotice(Claims):
+    """An originator's notice about one of its items to every holder of a copy (Art 6(g),
+    6(h)): a new classification, a declassification, or a request to return or destroy every
+    copy. Holders pass it on, unchanged, along their own custody chain."""
+
+    notice_id: Text
+    kind: NoticeKind
+    item: Text
+    """The originator's reference for the item."""
+    originator: Party
+    sequence: int = Field(ge=1)
+    """The order of the originator's notices about this item: a holder applies a notice only
+    if none later was applied."""
+    marking: str | None = None
+    """For a re-marking: the item's new marking in the originator's scheme."""
+    reference: Text
+    """The originator's authority for it (a letter, a decision)."""
+    at: Instant
+
+    @model_validator(mode="after")
+    def _given_by_the_originator(self) -> Self:
+        if self.iss != self.originator:
+            raise ValueError("a notice about an item is given by its originator")
+        if (self.kind is NoticeKind.REMARK) != (self.marking is not None):
+            raise ValueError("a re-marking, and only a re-marking, names the new marking")
+        return self
+
+
+class ItemReport(Claims):
+    """A holder's report to the originator that its copy was destroyed or returned, with the
+    certificate: when, how, witnessed by whom (Art 6(h), Art 13)."""
+
+    report_id: Text
+    kind: Disposal
+    item: Text
+    """The originator's reference for the item."""
+    originator: Party
+    holder: Party
+    holder_item: Text
+    """The holder's reference for its copy."""
+    at: Instant
+    method: str = ""
+    witness: str = ""
+
+    @model_validator(mode="after")
+    def _given_by_the_holder(self) -> Self:
+        if self.iss != self.holder:
+            raise ValueError("a report on a copy is given by its holder")
+        if self.holder == self.originator:
+            raise ValueError("the originator's own copy is no one else's concern")
+        return self
+
+
 class Ack(Claims):
     """A party's acknowledgement that it received and recorded a signed object."""
 
@@ -207,6 +263,9 @@ class Ack(Claims):
     at: Instant
     ledger_index: int = Field(ge=0)
     """Where the acknowledging party's ledger records it."""
+    forwarded_to: tuple[Party, ...] = ()
+    """For a notice about an item: the holders further down the custody chain that the
+    acknowledging party passed it on to."""
 
     @model_validator(mode="after")
     def _signed_by_its_sender(self) -> Self:
@@ -221,6 +280,8 @@ MODELS: Final[dict[ObjectKind, type[Claims]]] = {
     ObjectKind.CONSENT_REFUSAL: ConsentRefusal,
     ObjectKind.NOTE: Note,
     ObjectKind.ACK: Ack,
+    ObjectKind.ITEM_NOTICE: ItemNotice,
+    ObjectKind.ITEM_REPORT: ItemReport,
 }
 """The claims each kind carries."""
 

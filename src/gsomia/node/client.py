@@ -21,7 +21,7 @@ from sqlalchemy import update
 from gsomia.crypto import httpsig, objects
 from gsomia.crypto.keys import KeyRing
 from gsomia.errors import GsomiaError, ObjectRejected
-from gsomia.node import journal, outbox, wire
+from gsomia.node import journal, notices, outbox, wire
 from gsomia.node.commands.keys import keyring, verify_from
 from gsomia.node.commands.peers import peer_url
 from gsomia.node.context import Node, Tx
@@ -114,6 +114,8 @@ class Client:
             outbox.settle(tx, message.id, state, token, True)
             if message.kind is Kind.NOTE:
                 _record_ack(tx, message, token)
+            elif message.kind is Kind.ITEM_NOTICE:
+                notices.answered(tx, ring, message.id, message.recipient, token)
         log.info("message %s to %s: %s", message.id, message.recipient, state.value)
         return state
 

@@ -80,6 +80,18 @@ class ContentStore:
             os.replace(pending, self.directory / f"{sha256}.tdf")
             files.sync_directory(self.directory)
 
+    def erase(self, sha256: str) -> bool:
+        """Delete a sealed file (a destroyed or returned item's) and make the deletion
+        durable; whether it is gone. The file was only ever ciphertext: erasing it and its
+        name is what a content store can do (the recipient's key alone opened it)."""
+        for path in (self.directory / f"{sha256}.tdf", self.directory / PENDING / f"{sha256}.tdf"):
+            path.unlink(missing_ok=True)
+            files.sync_directory(path.parent)
+        return not any(
+            p.exists()
+            for p in (self.directory / f"{sha256}.tdf", self.directory / PENDING / f"{sha256}.tdf")
+        )
+
     def sweep(self, recorded: Callable[[Collection[str]], set[str]]) -> list[str]:
         """Settle or delete what an interrupted write left under `.pending/`."""
         pending = {

@@ -399,7 +399,7 @@ def accept_note(
             except InvalidEvent as exc:
                 raise Denied(f"the note contradicts this node's history: {exc.message}") from None
             event_id = journal.event(tx, event, f"note:{note.note_id}")
-        token = _ack(tx, ring, note.note_id, objects.ObjectKind.NOTE)
+        token = acknowledgement(tx, ring, note.note_id, objects.ObjectKind.NOTE)
         tx.connection.execute(
             insert(tables.notes).values(
                 id=note.note_id,
@@ -451,7 +451,7 @@ def accept_consent_request(
         )
         journal.state_row(tx, "consent_requested", "consent_requests", message.request_id)
         return Answered(
-            202, {"ack": _ack(tx, ring, message.request_id, objects.ObjectKind.CONSENT)}
+            202, {"ack": acknowledgement(tx, ring, message.request_id, objects.ObjectKind.CONSENT)}
         )
 
     return answer_once(node, sender, key, body, body.decode(), handle)
@@ -499,7 +499,7 @@ def accept_consent(
         kind = (
             objects.ObjectKind.CONSENT if state == "granted" else objects.ObjectKind.CONSENT_REFUSAL
         )
-        return Answered(201, {"ack": _ack(tx, ring, key or of, kind)})
+        return Answered(201, {"ack": acknowledgement(tx, ring, key or of, kind)})
 
     return answer_once(node, sender, key, body, body.decode(), handle)
 
@@ -510,8 +510,11 @@ def _own_and_ring(node: Node, passphrase: bytes) -> tuple[str, KeyRing]:
         return tx.own_party(), keyring(tx, passphrase)
 
 
-def _ack(tx: Tx, ring: KeyRing, of: str, kind: objects.ObjectKind) -> str:
-    """This node's signed acknowledgement of what it just recorded."""
+def acknowledgement(
+    tx: Tx, ring: KeyRing, of: str, kind: objects.ObjectKind, forwarded_to: tuple[str, ...] = ()
+) -> str:
+    """This node's signed acknowledgement of what it just recorded (and, for a notice about an
+    item, to whom it passed it on)."""
     own = tx.own_party()
     ack = objects.Ack(
         iss=own,
@@ -521,6 +524,7 @@ def _ack(tx: Tx, ring: KeyRing, of: str, kind: objects.ObjectKind) -> str:
         by=own,
         at=tx.now,
         ledger_index=log.size(tx.connection) - 1,
+        forwarded_to=forwarded_to,
     )
     return sign_object(ring, objects.ObjectKind.ACK, ack)
 

@@ -42,6 +42,9 @@ class Kind(StrEnum):
     CONSENT_REQUEST = "consent-request"
     CONSENT = "consent"
     REFUSAL = "refusal"
+    ITEM_NOTICE = "item-notice"
+    ITEM_REPORT = "item-report"
+    NOTICE_ACK = "notice-ack"
 
 
 PATHS = {
@@ -50,6 +53,9 @@ PATHS = {
     Kind.CONSENT_REQUEST: "/v1/consent-requests",
     Kind.CONSENT: "/v1/consents",
     Kind.REFUSAL: "/v1/consents",
+    Kind.ITEM_NOTICE: "/v1/notices",
+    Kind.ITEM_REPORT: "/v1/notices",
+    Kind.NOTICE_ACK: "/v1/notices",
 }
 
 

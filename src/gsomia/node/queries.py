@@ -11,10 +11,12 @@ from gsomia.errors import InvalidRequest
 from gsomia.node.context import Node, When
 from gsomia.node.schemas import (
     AgreementView,
+    ChangeView,
     ConsentView,
     CustodyView,
     DecisionRecordView,
     DeliveryView,
+    DerivationView,
     EventView,
     ItemDetailView,
     ItemView,
@@ -25,12 +27,14 @@ from gsomia.node.schemas import (
     SchemeView,
     StatusView,
 )
+from gsomia.store import changes, documents, keystore
 from gsomia.store import decisions as decision_rows
-from gsomia.store import documents, keystore
 from gsomia.store import registry as register
 
-DECISION_KINDS = ("release", "transfer", "receipt", "access", "seal")
+DECISION_KINDS = ("release", "transfer", "receipt", "access", "seal", "reproduce")
 """The kinds of decision the registry records."""
+DISPOSED = {"destroy": "destroyed", "return": "returned"}
+"""An item's state after the change that took it out of use."""
 
 
 def schemes(node: Node) -> list[SchemeView]:
@@ -116,8 +120,20 @@ def item(node: Node, key: str) -> ItemDetailView:
     with node.read() as tx:
         zone = tx.time_zone
         record = register.item(tx.connection, key)
+        disposal = changes.disposal(tx.connection, record.id)
+        derived = changes.derivation(tx.connection, record.id)
         return ItemDetailView(
             **ItemView.fields(record, zone),
+            state=DISPOSED[disposal.kind] if disposal else "held",
+            derived_from=DerivationView(
+                original=register.item(tx.connection, derived.original_id).reference,
+                kind=derived.kind,
+                made_by=derived.made_by,
+                at=derived.at.astimezone(zone),
+            )
+            if derived
+            else None,
+            changes=[ChangeView.of(c, zone) for c in changes.changes(tx.connection, record.id)],
             releases=[ReleaseView.of(r, zone) for r in register.releases(tx.connection, record.id)],
             consents=[ConsentView.of(c, zone) for c in register.consents(tx.connection, record.id)],
             decisions=[

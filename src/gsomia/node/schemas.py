@@ -27,9 +27,11 @@ if TYPE_CHECKING:
     from gsomia.core.policy import Decision, Reason
     from gsomia.core.routing import Route
     from gsomia.crypto.keys import KeyRecord
+    from gsomia.store.changes import ChangeRecord
     from gsomia.store.decisions import DecisionRecord
     from gsomia.store.documents import StoredEvent
-    from gsomia.store.registry import ConsentRecord, ItemRecord, PersonRecord, ReleaseRecord
+from gsomia.store.changes import ChangeRecord
+from gsomia.store.registry import ConsentRecord, ItemRecord, PersonRecord, ReleaseRecord
 
 Instant = Annotated[datetime, PlainSerializer(lambda at: at.isoformat(), return_type=str)]
 """An aware instant, written as ISO 8601 with its offset."""
@@ -660,10 +662,107 @@ class DecisionRecordView(Model):
         )
 
 
+class ChangeView(Model):
+    """A change to an item after registration; for a destruction or return, its
+    certificate."""
+
+    id: int
+    kind: str
+    at: Instant
+    by: str
+    marking: str | None
+    holder_marking: str | None
+    reference: str
+    method: str | None
+    witness: int | None
+    notice: str | None
+    content_erased: bool | None
+    """For a destruction or return: whether the sealed content was erased and the erasure
+    checked (null when the item had no content here, or the erasure is not yet checked)."""
+
+    @classmethod
+    def of(cls, c: ChangeRecord, zone: ZoneInfo) -> ChangeView:
+        return cls(
+            id=c.id,
+            kind=c.kind,
+            at=c.at.astimezone(zone),
+            by=c.by,
+            marking=c.marking,
+            holder_marking=c.holder_marking,
+            reference=c.reference,
+            method=c.method,
+            witness=c.witness_id,
+            notice=c.notice_id,
+            content_erased=c.content_erased,
+        )
+
+
+class DerivationView(Model):
+    original: str
+    kind: str
+    made_by: int
+    at: Instant
+
+
 class ItemDetailView(ItemView):
+    state: str
+    """held, destroyed or returned."""
+    derived_from: DerivationView | None = None
     releases: list[ReleaseView]
     consents: list[ConsentView]
     decisions: list[DecisionRecordView]
+    changes: list[ChangeView] = []
+
+
+class NoticeSentView(Model):
+    """A notice about an item, and the holders it went to."""
+
+    notice: str
+    kind: str
+    sequence: int
+    holders: list[str]
+
+
+class ItemChangedView(Model):
+    """What `item remark|declassify|recall|destroy|return` recorded."""
+
+    item: ItemView
+    change: ChangeView
+    copies: list[str]
+    """This node's other items the change reached too (items derived from it)."""
+    notice: NoticeSentView | None = None
+    reported_to: str | None = None
+    """For a destruction or return: the originator the report was queued to."""
+
+
+class HolderView(Model):
+    """One holder of a copy and where its latest notice stands."""
+
+    party: str
+    via: str | None
+    marking: str | None
+    """The holder's equivalent of the item's current marking; null when no agreement covers
+    it (the holder is asked to return or destroy its copy)."""
+    english: str | None
+    notice: str | None
+    notice_kind: str | None
+    sent_at: Instant | None
+    acknowledged: bool
+    acknowledged_at: Instant | None
+    overdue: bool
+    """The latest notice waited unacknowledged for more than `ack_within` working days."""
+    disposal: str | None
+    disposed_at: Instant | None
+
+
+class HoldersView(Model):
+    item: str
+    originator: str
+    marking: str
+    state: str
+    ack_within: int
+    """Working days (of this node's party) a holder has to acknowledge a notice."""
+    holders: list[HolderView]
 
 
 class ActionView(DecisionView):

@@ -77,6 +77,16 @@ class NoteMessage(_Model):
     """The signed note."""
 
 
+class ItemNoticeMessage(_Model):
+    """A notice about an item (`/v1/notices`): exactly one of the originator's signed notice,
+    a holder's signed report on its copy, or a downstream holder's signed acknowledgement of
+    a notice that reached it through another holder."""
+
+    notice: str | None = None
+    report: str | None = None
+    ack: str | None = None
+
+
 class ConsentRequestMessage(_Model):
     request_id: str
     item: str

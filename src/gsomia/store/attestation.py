@@ -94,6 +94,10 @@ BOUND: dict[str, Bound] = {
         Bound(tables.deliveries, "id"),
         Bound(tables.consent_requests, "id"),
         Bound(tables.notes, "id"),
+        Bound(tables.item_changes, "id"),
+        Bound(tables.item_notices, "id"),
+        Bound(tables.notice_holders, "id"),
+        Bound(tables.derivations, "item_id"),
     )
 }
 """Every attested table, by name. A table added to the schema that decisions rely on belongs

@@ -406,3 +406,77 @@ cosignatures = Table(
 )
 """This node's own checkpoints as partners' witnesses cosigned them: one C2SP cosignature
 line per checkpoint size and witness name."""
+
+# -- after the hand-over: changes to items, notices about them, derived items ---------------------
+
+item_changes = Table(
+    "item_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, ForeignKey("items.id"), nullable=False, index=True),
+    Column("kind", String(24), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("by", String(8), nullable=False),
+    Column("marking", String(64)),
+    Column("holder_marking", String(64)),
+    Column("reference", String(200), nullable=False, default=""),
+    Column("method", String(200)),
+    Column("witness_id", Integer, ForeignKey("persons.id")),
+    Column("notice_id", String(36)),
+    Column("content_erased", Boolean),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+"""What happened to an item after it was registered (Art 6(g), 6(h), 13): `kind` is remark,
+declassify, destroy, return, return-requested or destroy-requested. A destruction or return is
+its certificate: who (`by`), when (`at`), how (`method`), witnessed by whom (`witness_id`), and
+whether the sealed content was erased and the erasure checked. A change that came from the
+originator's notice names it (`notice_id`)."""
+
+item_notices = Table(
+    "item_notices",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(24), nullable=False),
+    Column("originator", String(8), nullable=False),
+    Column("item", String(64), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("by", String(8), nullable=False),
+    Column("sender", String(8)),
+    Column("token", Text, nullable=False),
+    Column("applied", Boolean, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    UniqueConstraint("originator", "item", "sequence", "by", name="uq_item_notices_sequence"),
+)
+"""Signed notices about an item (`/v1/notices`): the originator's (remark, declassify,
+return-request, destroy-request: `by` is the originator) and a holder's report (destroyed,
+returned: `by` is the holder). `item` is the originator's reference; `sequence` orders the
+originator's notices per item; `sender` is the node that passed it to this one (null for this
+node's own); `applied` says whether it changed this node's copies (an older notice arriving
+after a newer one is kept, not applied)."""
+
+notice_holders = Table(
+    "notice_holders",
+    metadata,
+    Column("id", String(48), primary_key=True),
+    Column("notice_id", String(36), ForeignKey("item_notices.id"), nullable=False, index=True),
+    Column("holder", String(8), nullable=False),
+    Column("via", String(8)),
+    Column("sent_at", UTCDateTime, nullable=False),
+    Column("ack", Text),
+    Column("acked_at", UTCDateTime),
+)
+"""To whom a notice went (`id` is `notice/holder`): a holder this node delivered the item to,
+directly, or a holder further down the custody chain that a forwarding holder (`via`) named
+in its acknowledgement; the holder's signed acknowledgement once it re-marked its copy."""
+
+derivations = Table(
+    "derivations",
+    metadata,
+    Column("item_id", Integer, ForeignKey("items.id"), primary_key=True),
+    Column("original_id", Integer, ForeignKey("items.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("made_by", Integer, ForeignKey("persons.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+"""A reproduction, extract or translation (`kind` copy, extract, translation) is an item of its
+own, derived from `original_id` by a cleared person."""

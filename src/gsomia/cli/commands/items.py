@@ -147,10 +147,10 @@ def item_receive(
                 releasable_to=rel_to,
                 reference=reference,
             )
-    _finish(view, as_json)
+    finish(view, as_json)
 
 
-def _finish(view: ActionView, as_json: bool) -> None:
+def finish(view: ActionView, as_json: bool) -> None:
     """An action's outcome; exit 1 after the reasons when it was denied."""
     if as_json:
         render.model(view)
@@ -234,7 +234,7 @@ def _hand_over(
             )
         else:
             view = items.transfer_item(opened, item, to, at, secret, Purpose(wrap.value))
-    _finish(view, as_json)
+    finish(view, as_json)
 
 
 @item_app.command("custody")
@@ -279,7 +279,7 @@ def item_access(
 
     with node(ctx) as opened:
         view = items.access_item(opened, item, person, at)
-    _finish(view, as_json)
+    finish(view, as_json)
 
 
 @item_app.command("open")
@@ -305,7 +305,7 @@ def item_open(
         if not view.allowed:
             raise typer.Exit(1)
         return
-    _finish(view, as_json)
+    finish(view, as_json)
 
 
 @item_app.command("list")

@@ -18,6 +18,7 @@ from typing import IO, Any, Protocol
 
 from gsomia.core.agreements import AgreementBook
 from gsomia.core.calendar import is_bare_date
+from gsomia.core.custody import Disposal, disposed
 from gsomia.core.labels import Label
 from gsomia.core.policy import (
     Consent,
@@ -36,6 +37,7 @@ from gsomia.node.commands import sealing
 from gsomia.node.commands.keys import keyring, sign_object, verifies
 from gsomia.node.context import Node, Tx, When
 from gsomia.node.schemas import ActionView, DecisionView, ItemView
+from gsomia.store import changes
 from gsomia.store import registry as register
 from gsomia.store.registry import ConsentRecord, ItemRecord, NewItem, NewRelease, PersonRecord
 
@@ -46,7 +48,7 @@ def _title(title: str) -> str:
     return title.strip()
 
 
-def _action(
+def action_view(
     tx: Tx,
     decision_id: int,
     decision: Decision,
@@ -237,7 +239,7 @@ def _receive(
     decision_id = journal.decision(
         tx, kind="receipt", at=at, decided=decision, request=request, item_id=item_id
     )
-    return _action(tx, decision_id, decision, item_id=item_id)
+    return action_view(tx, decision_id, decision, item_id=item_id)
 
 
 def record_item(
@@ -400,6 +402,9 @@ def _decide_hand_over(
             f"a {kind} at {instant.isoformat()} would precede the item's registration at "
             f"{item.registered_at.astimezone(instant.tzinfo).isoformat()}"
         )
+    gone = out_of_use(tx, item, f"{kind}d" if kind == "release" else "transferred")
+    if gone is not None:
+        return _HandOver(item, label, to, instant, gone, ())
     if kind == "release":
         if label.holder is not None:
             raise InvalidRequest(
@@ -526,7 +531,7 @@ def _record_hand_over(
             final_recipient=relay_to,
             consents=consents,
         )
-    return _action(
+    return action_view(
         tx,
         decision_id,
         decision,
@@ -592,14 +597,26 @@ def access_item(node: Node, key: str, person_id: int, at: When) -> ActionView:
             item_id=item.id,
             person_id=person_id,
         )
-        return _action(tx, decision_id, decision, item_id=item.id)
+        return action_view(tx, decision_id, decision, item_id=item.id)
+
+
+def out_of_use(tx: Tx, item: ItemRecord, action: str) -> Decision | None:
+    """The denial every use of a destroyed or returned item gets (Art 6(h)); None while the
+    item is in use."""
+    gone = changes.disposal(tx.connection, item.id)
+    if gone is None:
+        return None
+    disposal = Disposal.DESTROYED if gone.kind == "destroy" else Disposal.RETURNED
+    return disposed(item.reference, disposal, gone.at.astimezone(tx.time_zone), action)
 
 
 def _decide_access(tx: Tx, key: str, person_id: int, at: When) -> tuple[Decision, ItemRecord, int]:
     book = tx.book
     item = register.item(tx.connection, key)
     person = register.person(tx.connection, person_id)
-    decision = decide_access(book, reader_of(book, person), label_of(tx, item), tx.instant(at))
+    decision = out_of_use(tx, item, "read or opened") or decide_access(
+        book, reader_of(book, person), label_of(tx, item), tx.instant(at)
+    )
     if decision.allowed:
         tx.attest(("items", item.id), ("persons", person.id))
     return decision, item, person.id
