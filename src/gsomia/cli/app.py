@@ -157,11 +157,11 @@ def main() -> None:
         _error("interrupted", "")
         sys.exit(130)
     except typer.TyperException as exc:  # usage errors: a missing or malformed option
-        show = getattr(exc, "show", None)
-        if callable(show):
-            show()
-        else:
-            _error(str(exc), "")
+        format_message = getattr(exc, "format_message", None)
+        message = format_message() if callable(format_message) else str(exc)
+        context = getattr(exc, "ctx", None)
+        path = getattr(context, "command_path", None)
+        _error(" ".join(message.split()), f"see {path} --help" if path else "")
         sys.exit(int(getattr(exc, "exit_code", 2)))
     except Exception as exc:
         from gsomia.cli.render import safe

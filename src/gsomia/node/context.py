@@ -24,7 +24,7 @@ from gsomia.core.agreements import AgreementBook
 from gsomia.core.calendar import check_instant, parse_instant
 from gsomia.core.labels import Label, check_topic
 from gsomia.errors import Conflict, InvalidRequest, NoParty
-from gsomia.store import database, documents, tables
+from gsomia.store import changes, database, documents, tables
 
 if TYPE_CHECKING:
     from gsomia.crypto.keys import KeyRing, UnlockedKeys
@@ -251,6 +251,14 @@ class Tx:
                 attestation.check_complete(self.connection, attestation.BOUND[table])
             attestation.check(self.connection, self._book_rows(), trusted)
             self.node._attested = self._generation
+        items = [key for table, key in rows if table == "items"]
+        if items:
+            # What became of an item (destroyed, returned, re-marked) is part of relying on
+            # it: its change rows are checked too, and a change row deleted is refused.
+            attestation.check_complete(self.connection, attestation.BOUND["item_changes"])
+            rows += tuple(
+                ("item_changes", key) for key in changes.change_ids(self.connection, items)
+            )
         if rows:
             attestation.check(
                 self.connection, [(attestation.BOUND[table], key) for table, key in rows], trusted

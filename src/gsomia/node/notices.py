@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -47,13 +48,20 @@ def recipients(tx: Tx, item_ids: list[int]) -> list[str]:
 
 
 def send(
-    tx: Tx, notice_id: str, token: str, kind: outbox.Kind, to: list[str], via: str | None
+    tx: Tx,
+    notice_id: str,
+    token: str,
+    kind: outbox.Kind,
+    to: list[str],
+    via: str | None,
+    at: datetime | None = None,
 ) -> list[str]:
-    """Note that a notice goes to each of `to` and queue it to those whose node is a peer (the
-    others are told by other channels; their acknowledgement stays outstanding)."""
+    """Note that a notice goes, as of `at` (now by default), to each of `to`, and queue it to
+    those whose node is a peer (the others are told by other channels; their acknowledgement
+    stays outstanding)."""
     sent = []
     for party in to:
-        key = changes.add_holder(tx.connection, notice_id, party, via, tx.now)
+        key = changes.add_holder(tx.connection, notice_id, party, via, at or tx.now)
         if key is None:
             continue
         journal.state_row(tx, "notice_sent", "notice_holders", key)
@@ -101,8 +109,10 @@ def apply(tx: Tx, notice: objects.ItemNotice, item_ids: list[int], own: str) -> 
             level = book.scheme(notice.originator).by_marking(notice.marking or "")
             holder = holder_marking(book, level, own) if own != notice.originator else None
             values: dict[str, Any] = {"marking": level.marking, "english": level.english}
-            if holder is not None and holder.level is not None:
-                values["holder_marking"] = holder.level.marking
+            if holder is not None:
+                # No equivalent: the copy keeps no marking of this party's, so no one here
+                # is cleared for it until it is returned or destroyed.
+                values["holder_marking"] = holder.level.marking if holder.level else None
             tx.connection.execute(update(items).where(items.c.id == item_id).values(**values))
             journal.state_row(tx, "remark", "items", item_id)
             change = replace(

@@ -53,6 +53,13 @@ def changes(connection: Connection, item_id: int) -> list[ChangeRecord]:
     return [ChangeRecord(**row._mapping) for row in rows]
 
 
+def change_ids(connection: Connection, item_ids: list[object]) -> list[int]:
+    table = tables.item_changes
+    return list(
+        connection.execute(select(table.c.id).where(table.c.item_id.in_(item_ids))).scalars()
+    )
+
+
 DISPOSALS = ("destroy", "return")
 
 

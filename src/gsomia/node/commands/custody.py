@@ -162,7 +162,9 @@ def _originator_notice(
             ),
         )
         journal.state_row(tx, "notice_given", "item_notices", notice.notice_id)
-        sent = notices.send(tx, notice.notice_id, token, outbox.Kind.ITEM_NOTICE, holders, None)
+        sent = notices.send(
+            tx, notice.notice_id, token, outbox.Kind.ITEM_NOTICE, holders, None, instant
+        )
         return _changed(
             tx,
             item.id,

@@ -442,7 +442,11 @@ def _hand_over(
     with node.read() as tx:
         ring = keyring(tx, passphrase)
         first = _decide_hand_over(tx, kind, key, recipient, at, ring)
-        sealed = first.item.sealed_sha256 is not None
+        # A destroyed or returned item's content is gone: its denial needs no keys.
+        sealed = (
+            first.item.sealed_sha256 is not None
+            and changes.disposal(tx.connection, first.item.id) is None
+        )
         if sealed or relay_to is not None:
             _ring(tx, passphrase, "the item has sealed content" if sealed else "a relay is signed")
         if sealed:
