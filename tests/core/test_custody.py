@@ -35,12 +35,14 @@ def test_a_holder_remarks_by_its_agreements_equivalence(book):
     United States."""
     level = book.scheme("KOR").read("III")
     japan = holder_marking(book, level, "JPN")
+    assert japan.level is not None
     assert (japan.level.marking, japan.agreement, japan.dispose) == (
         "秘",
         "KOR-JPN-GSOMIA-2016",
         False,
     )
-    assert holder_marking(book, level, "USA").level.marking == "CONFIDENTIAL"
+    usa = holder_marking(book, level, "USA").level
+    assert usa is not None and usa.marking == "CONFIDENTIAL"
 
 
 def test_a_level_no_agreement_covers_asks_the_holder_to_return_or_destroy(book):
