@@ -33,8 +33,6 @@ from gsomia.store import registry as register
 
 DECISION_KINDS = ("release", "transfer", "receipt", "access", "seal", "reproduce")
 """The kinds of decision the registry records."""
-DISPOSED = {"destroy": "destroyed", "return": "returned"}
-"""An item's state after the change that took it out of use."""
 
 
 def schemes(node: Node) -> list[SchemeView]:
@@ -120,11 +118,10 @@ def item(node: Node, key: str) -> ItemDetailView:
     with node.read() as tx:
         zone = tx.time_zone
         record = register.item(tx.connection, key)
-        disposal = changes.disposal(tx.connection, record.id)
         derived = changes.derivation(tx.connection, record.id)
         return ItemDetailView(
             **ItemView.fields(record, zone),
-            state=DISPOSED[disposal.kind] if disposal else "held",
+            state=changes.state(tx.connection, record.id),
             derived_from=DerivationView(
                 original=register.item(tx.connection, derived.original_id).reference,
                 kind=derived.kind,

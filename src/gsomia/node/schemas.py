@@ -706,7 +706,7 @@ class DerivationView(Model):
 
 class ItemDetailView(ItemView):
     state: str
-    """held, destroyed or returned."""
+    """held, declassified, destroyed or returned."""
     derived_from: DerivationView | None = None
     releases: list[ReleaseView]
     consents: list[ConsentView]

@@ -74,6 +74,20 @@ def disposal(connection: Connection, item_id: int) -> ChangeRecord | None:
     return ChangeRecord(**row._mapping) if row is not None else None
 
 
+STATES = {"destroy": "destroyed", "return": "returned", "declassify": "declassified"}
+
+
+def state(connection: Connection, item_id: int) -> str:
+    """What an item is now: destroyed or returned (out of use), declassified, or held."""
+    table = tables.item_changes
+    kinds = set(
+        connection.execute(
+            select(table.c.kind).where(table.c.item_id == item_id, table.c.kind.in_(STATES))
+        ).scalars()
+    )
+    return next((name for kind, name in STATES.items() if kind in kinds), "held")
+
+
 def content_in_use(connection: Connection, sha256: str, besides: int) -> bool:
     """Whether an item other than `besides`, not disposed of, keeps this sealed content."""
     items, changed = tables.items, tables.item_changes

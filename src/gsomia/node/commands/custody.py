@@ -35,7 +35,6 @@ from gsomia.node.commands.items import action_view, label_of, reader_of, record_
 from gsomia.node.commands.keys import keyring, sign_object
 from gsomia.node.commands.peers import peer_url
 from gsomia.node.context import Node, Tx, When
-from gsomia.node.queries import DISPOSED
 from gsomia.node.schemas import (
     ActionView,
     ChangeView,
@@ -70,7 +69,7 @@ def _not_disposed(tx: Tx, item: ItemRecord) -> None:
     gone = changes.disposal(tx.connection, item.id)
     if gone is not None:
         raise InvalidRequest(
-            f"item {item.reference} was {DISPOSED[gone.kind]} at "
+            f"item {item.reference} was {changes.STATES[gone.kind]} at "
             f"{gone.at.astimezone(tx.time_zone).isoformat(timespec='minutes')}; nothing more "
             "is done with it"
         )
@@ -366,7 +365,6 @@ def holders(
         by_notice = {n.id: n for n in own_notices}
         reports = {n.by: n for n in sent if n.by != item.originator}
         parties = set(notices.recipients(tx, [item.id])) | {r.holder for r in rows}
-        disposal = changes.disposal(tx.connection, item.id)
         views = []
         for party in sorted(parties):
             mine = [r for r in rows if r.holder == party]
@@ -402,7 +400,7 @@ def holders(
             item=item.reference,
             originator=item.originator,
             marking=item.marking,
-            state=DISPOSED[disposal.kind] if disposal else "held",
+            state=changes.state(tx.connection, item.id),
             ack_within=ack_within,
             holders=views,
         )
