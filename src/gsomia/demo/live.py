@@ -28,7 +28,7 @@ from rich.console import Console
 
 from gsomia.core.agreements import EventKind
 from gsomia.node import queries, witnessing
-from gsomia.node.commands import items, keys, ledger, lifecycle, peers, persons, setup
+from gsomia.node.commands import custody, items, keys, ledger, lifecycle, peers, persons, setup
 from gsomia.node.context import Node
 from gsomia.node.settings import Settings
 
@@ -211,6 +211,7 @@ class Live:
             f"signature itself and registers {arrived.reference} ({arrived.holder_marking}), "
             f"custody {' → '.join([hops[0].sender, *(h.to for h in hops)])}."
         )
+        self.after_hand_over(relayed.reference, copy.reference, reader.id)
         size = ledger.cosigned_head(kor).size
 
         def cosigned() -> bool:
@@ -221,6 +222,50 @@ class Live:
         self.say(
             f"Korea's ledger checkpoint of {size} entries carries the cosignatures of {named}: "
             "a history rewritten afterwards would be refused by them."
+        )
+
+    def after_hand_over(self, relayed: str, copy: str, witness: int) -> None:
+        """Illustrative: Korea downgrades the relayed item and the notice follows it through
+        the United States to Japan; Japan destroys its copy of the first, and Korea is told."""
+        kor, jpn = self.nodes["KOR"], self.nodes["JPN"]
+        plan = self.story["remark"]
+        changed = custody.remark(
+            kor, relayed, plan["marking"], plan["day"], plan["reference"], self.secret
+        )
+
+        def acknowledged() -> bool:
+            return {h.party for h in custody.holders(kor, relayed).holders if h.acknowledged} == {
+                "USA",
+                "JPN",
+            }
+
+        self._until(acknowledged, "the holders' acknowledgements of the re-marking")
+        holders = custody.holders(kor, relayed).holders
+        self.say(
+            f"Korea re-marks {relayed} {changed.item.marking} (illustrative): its signed notice "
+            "goes to the United States, which re-marks its copy and passes the notice on to "
+            "Japan; both acknowledge. Korea sees "
+            + "; ".join(
+                f"{h.party} {h.marking}" + (f" via {h.via}" if h.via else "") for h in holders
+            )
+            + "."
+        )
+        plan = self.story["destroy"]
+        destroyed = custody.destroy(jpn, copy, plan["method"], witness, plan["day"], self.secret)
+        read = items.access_item(jpn, copy, witness, plan["day"])
+
+        original = queries.item(jpn, copy).originator_reference or copy
+
+        def reported() -> bool:
+            holders = custody.holders(kor, original).holders
+            return any(h.disposal == "destroyed" for h in holders)
+
+        self._until(reported, "Japan's destruction report at Korea")
+        self.say(
+            f"Japan destroys {copy} (certificate {destroyed.change.id}: {plan['method']}, "
+            f"witnessed; content erased: {destroyed.change.content_erased}); reading it again: "
+            f"{'allowed' if read.allowed else 'denied'} ({read.reasons[0].code}). Korea's node "
+            "shows Japan's copy destroyed."
         )
 
 
