@@ -17,7 +17,7 @@ from gsomia.core.policy import Code
 from gsomia.errors import InvalidRequest, NotFound, UnknownMarking
 from gsomia.ledger.errors import RowNotAttested
 from gsomia.node import notices, queries
-from gsomia.node.commands import custody, items, keys, persons
+from gsomia.node.commands import custody, items, keys, peers, persons
 from gsomia.node.commands.ledger import verify
 from gsomia.store import tables
 from tests.conftest import kst, make_node
@@ -45,9 +45,11 @@ def jpn(tmp_path):
 
 @pytest.fixture
 def pinned(kor, jpn):
-    """Each node holds the other's public keys (as `gsomia keys import --trust` pins them)."""
-    for one, other in ((kor, jpn), (jpn, kor)):
-        keys.import_public(other, json.dumps(keys.export_public(one, PASSPHRASE)), trust=True)
+    """Each node a peer of the other, its keys pinned (no server runs: what one node queues,
+    the test hands to the other)."""
+    for one, party, other in ((kor, "KOR", jpn), (jpn, "JPN", kor)):
+        key_set = json.dumps(keys.export_public(one, PASSPHRASE))
+        peers.add_peer(other, party, "http://127.0.0.1:9", key_set, trust=True)
     return kor, jpn
 
 
@@ -361,3 +363,25 @@ def test_a_recall_reaches_the_holders_derived_copies(pinned):
     for reference in (copy, extract.item.reference):
         [change] = queries.item(jpn, reference).changes
         assert (change.kind, change.method) == ("disposal-requested", "destroy")
+
+
+def test_a_declassification_reaches_the_holder_and_both_registers_show_it(pinned):
+    """Art 6(g): the originator declassifies; the holder records it on its copy."""
+    kor, jpn = pinned
+    item = register(kor)
+    items.release_item(kor, item.reference, "JPN", kst("2018-01-12"))
+    copy = receive(jpn, item.reference)
+    given = custody.declassify(kor, item.reference, kst("2021-01-04"), "30-year review", PASSPHRASE)
+    assert given.change.kind == "declassify" and given.notice is not None
+    assert queries.item(kor, item.reference).state == "declassified"
+    [token] = issued(kor, item.reference)
+    deliver(jpn, token)
+    held = queries.item(jpn, copy)
+    assert held.state == "declassified"
+    assert [(c.kind, c.by, c.reference) for c in held.changes] == [
+        ("declassify", "KOR", "30-year review")
+    ]
+    with pytest.raises(InvalidRequest, match="signed gsomia object"):
+        notices.accept(jpn, "KOR", "k", b'{"notice": "not-a-jws"}', PASSPHRASE)
+    with pytest.raises(InvalidRequest, match="exactly one"):
+        notices.accept(jpn, "KOR", "k", b"{}", PASSPHRASE)

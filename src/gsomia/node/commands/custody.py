@@ -126,7 +126,9 @@ def _originator_notice(
                 f"the {kind.value} at {instant.isoformat()} would precede the item's registration"
             )
         holders = notices.recipients(tx, [item.id])
-        if holders:
+        # Signed for the holders whose node is a peer; the others are told by other channels.
+        signed = any(peer_url(tx, holder) is not None for holder in holders)
+        if signed:
             ring = keyring(tx, _passphrase(passphrase, "the notice to the holders is signed"))
         sequence = changes.last_sequence(tx.connection, own, item.reference, applied=False) + 1
         notice = objects.ItemNotice(
@@ -141,7 +143,7 @@ def _originator_notice(
             reference=reference.strip(),
             at=instant,
         )
-        token = sign_object(ring, objects.ObjectKind.ITEM_NOTICE, notice) if holders else ""
+        token = sign_object(ring, objects.ObjectKind.ITEM_NOTICE, notice) if signed else ""
         changed = notices.apply(
             tx, notice, [item.id, *changes.derived_from(tx.connection, [item.id])], own
         )
