@@ -385,3 +385,26 @@ def test_a_declassification_reaches_the_holder_and_both_registers_show_it(pinned
         notices.accept(jpn, "KOR", "k", b'{"notice": "not-a-jws"}', PASSPHRASE)
     with pytest.raises(InvalidRequest, match="exactly one"):
         notices.accept(jpn, "KOR", "k", b"{}", PASSPHRASE)
+
+
+def test_a_report_from_a_party_never_given_the_item_is_refused(pinned):
+    """Art 6(h): only a holder reports on its copy; JPN was never given this item."""
+    kor, jpn = pinned
+    item = register(kor)
+    copy = receive(jpn, item.reference)  # handed over outside any release KOR recorded
+    custody.destroy(jpn, copy, "shredding", person(jpn, "極秘", name="Sato"), None, PASSPHRASE)
+    with jpn.read() as tx:
+        body = json.loads(
+            tx.connection.execute(
+                select(tables.outbox.c.body)
+                .join(tables.deliveries, tables.deliveries.c.id == tables.outbox.c.delivery_id)
+                .where(tables.deliveries.c.kind == "item-report")
+            ).scalar_one()
+        )
+    with pytest.raises(Denied, match="never learned that JPN holds"):
+        notices.accept(kor, "JPN", str(uuid.uuid4()), json.dumps(body).encode(), PASSPHRASE)
+    items.release_item(kor, item.reference, "JPN", kst("2018-01-12"))
+    taken = notices.accept(kor, "JPN", str(uuid.uuid4()), json.dumps(body).encode(), PASSPHRASE)
+    assert taken.status == 201
+    [japan] = custody.holders(kor, item.reference).holders
+    assert (japan.party, japan.disposal) == ("JPN", "destroyed")

@@ -47,6 +47,23 @@ def recipients(tx: Tx, item_ids: list[int]) -> list[str]:
     return sorted(party for party in found if party != own)
 
 
+def known_holders(tx: Tx, item_id: int, reference: str) -> set[str]:
+    """The parties this node knows hold its item: those it handed it to, the final recipients
+    of its relays, and those its holders named as further down the custody chain."""
+    releases, decisions = tables.releases, tables.decisions
+    relayed = tx.connection.execute(
+        select(decisions.c.request)
+        .join(releases, releases.c.decision_id == decisions.c.id)
+        .where(releases.c.item_id == item_id)
+    ).scalars()
+    finals = {str(r["for"]) for r in relayed if isinstance(r, dict) and r.get("for")}
+    own = tx.own_party()
+    noted = changes.holders(
+        tx.connection, [n.id for n in changes.notices(tx.connection, own, reference)]
+    )
+    return set(recipients(tx, [item_id])) | finals | {n.holder for n in noted}
+
+
 def send(
     tx: Tx,
     notice_id: str,
@@ -282,6 +299,8 @@ def _take_report(
     ).first()
     if found is None:
         raise InvalidRequest(f"{report.item} is not an item {own} originated")
+    if report.holder not in known_holders(tx, found.id, report.item):
+        raise Denied(f"{own} never learned that {report.holder} holds {report.item}")
     if changes.notice(tx.connection, report.report_id) is None:
         sequence = len(
             [n for n in changes.notices(tx.connection, own, report.item) if n.by == report.holder]
