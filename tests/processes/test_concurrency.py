@@ -153,3 +153,43 @@ def test_forty_concurrent_registrations_never_collide(registry_url):
     references = sorted(item["reference"] for item in listed)
     assert len(references) == done == len(set(references))
     assert run(registry_url, "ledger", "verify").code == 0
+
+
+def test_racing_destructions_and_remarks_leave_one_certificate_and_ordered_notices(registry_url):
+    """Eight processes destroy the same item and eight re-mark another at once: exactly one
+    certificate; every re-marking that succeeded has its own sequence number."""
+    for title in ("to destroy", "to re-mark"):
+        made = run(
+            registry_url, "item", "register", "--title", title, "--marking", "II",
+            "--topic", "nk-missile", "--at", "2017-05-15",
+        )  # fmt: skip
+        assert made.code == 0, made.stderr
+    person = run(registry_url, "person", "add", "--name", "Kim", "--clearance", "II", "--json")
+    witness = str(json.loads(person.stdout)["id"])
+    jobs = []
+    for n in range(PROCESSES):
+        if n % 2:
+            args = ["item", "destroy", "KOR-2017-0001", "--method", "shredding",
+                    "--witness", witness]  # fmt: skip
+        else:
+            marking = "III" if n % 4 else "I"
+            args = ["item", "remark", "KOR-2017-0002", "--marking", marking,
+                    "--reference", f"letter {n}"]  # fmt: skip
+        jobs.append(command(registry_url, *args))
+    finished = _spawn_all(jobs)
+    for done in finished:
+        assert "Traceback" not in done.stderr, done.stderr
+    destroyed = [d for d in finished if "destroy" in d.args and d.code == 0]
+    assert len(destroyed) == 1
+    assert all(
+        d.code == 2 and ("destroyed" in d.stderr or "busy" in d.stderr)
+        for d in finished
+        if "destroy" in d.args and d.code != 0
+    )
+    shown = json.loads(run(registry_url, "item", "show", "KOR-2017-0001", "--json").stdout)
+    assert [c["kind"] for c in shown["changes"]] == ["destroy"]
+    remarked = sum(1 for d in finished if "remark" in d.args and d.code == 0)
+    other = json.loads(run(registry_url, "item", "show", "KOR-2017-0002", "--json").stdout)
+    assert len(other["changes"]) == remarked >= 1
+    verified = run(registry_url, "ledger", "verify", "--json")
+    assert verified.code == 0 and json.loads(verified.stdout)["ok"]
