@@ -16,12 +16,15 @@ from joserfc import jws
 from joserfc.jwk import OKPKey
 
 from gsomia.core.agreements import EventKind
+from gsomia.core.custody import Disposal, NoticeKind
 from gsomia.crypto.objects import (
     MODELS,
     Ack,
     Claims,
     Consent,
     ConsentRefusal,
+    ItemNotice,
+    ItemReport,
     Note,
     ObjectKind,
     Reason,
@@ -104,6 +107,31 @@ SAMPLES: dict[ObjectKind, Claims] = {
         by="JPN",
         at=AT,
         ledger_index=18,
+    ),
+    ObjectKind.ITEM_NOTICE: ItemNotice(
+        iss="KOR",
+        iat=IAT,
+        notice_id="in-2026-0001",
+        kind=NoticeKind.REMARK,
+        item="KOR-2026-0001",
+        originator="KOR",
+        sequence=1,
+        marking="군사Ⅲ급비밀",
+        reference="MND letter 2026-14",
+        at=AT,
+    ),
+    ObjectKind.ITEM_REPORT: ItemReport(
+        iss="JPN",
+        iat=IAT,
+        report_id="ir-2026-0001",
+        kind=Disposal.DESTROYED,
+        item="KOR-2026-0001",
+        originator="KOR",
+        holder="JPN",
+        holder_item="JPN-2026-0042",
+        at=AT,
+        method="shredding",
+        witness="Sato Hanako",
     ),
 }
 
@@ -354,3 +382,22 @@ def test_verifying_with_the_model_of_another_kind_is_a_defect(rings):
     _, token = signed_by(rings, "KOR", ObjectKind.CONSENT)
     with pytest.raises(TypeError, match="a consent holds Consent claims, not Receipt"):
         verify(rings, token, ObjectKind.CONSENT, model=Receipt)
+
+
+@pytest.mark.parametrize(
+    ("kind", "changes", "complaint"),
+    [
+        (ObjectKind.ITEM_NOTICE, {"iss": "USA"}, "given by its originator"),
+        (ObjectKind.ITEM_NOTICE, {"marking": None}, "names the new marking"),
+        (ObjectKind.ITEM_NOTICE, {"kind": NoticeKind.DECLASSIFY}, "names the new marking"),
+        (ObjectKind.ITEM_NOTICE, {"sequence": 0}, "sequence"),
+        (ObjectKind.ITEM_REPORT, {"iss": "USA"}, "given by its holder"),
+        (ObjectKind.ITEM_REPORT, {"holder": "KOR", "iss": "KOR"}, "no one else's concern"),
+    ],
+)
+def test_notices_and_reports_about_items_are_given_by_the_right_party(kind, changes, complaint):
+    """Art 6(g): only the originator gives a notice about its item; only the holder reports
+    on its copy."""
+    claims = SAMPLES[kind].model_dump() | changes
+    with pytest.raises(ValueError, match=complaint):
+        MODELS[kind].model_validate(claims)
