@@ -41,6 +41,8 @@ class Disposal(StrEnum):
 
 
 class Derivation(StrEnum):
+    """What a derived item is of its original: a reproduction, an extract or a translation."""
+
     COPY = "copy"
     EXTRACT = "extract"
     TRANSLATION = "translation"
@@ -68,6 +70,7 @@ class HolderMarking:
 
     @property
     def dispose(self) -> bool:
+        """Whether the holder is asked to return or destroy its copy."""
         return self.level is None
 
 
