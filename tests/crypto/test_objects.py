@@ -16,12 +16,14 @@ from joserfc import jws
 from joserfc.jwk import OKPKey
 
 from gsomia.core.agreements import EventKind
+from gsomia.core.incidents import IncidentKind, State
 from gsomia.crypto.objects import (
     MODELS,
     Ack,
     Claims,
     Consent,
     ConsentRefusal,
+    IncidentNotice,
     Note,
     ObjectKind,
     Reason,
@@ -104,6 +106,21 @@ SAMPLES: dict[ObjectKind, Claims] = {
         by="JPN",
         at=AT,
         ledger_index=18,
+    ),
+    ObjectKind.INCIDENT: IncidentNotice(
+        iss="JPN",
+        iat=IAT,
+        notice_id="i-2026-0001-report",
+        case_id="i-2026-0001",
+        state=State.REPORTED,
+        kind=IncidentKind.LOSS,
+        reporter="JPN",
+        originator="KOR",
+        items=("KOR-2026-0001",),
+        discovered_at=datetime(2026, 11, 30, 9, tzinfo=UTC),
+        reported_at=AT,
+        at=AT,
+        summary="a courier's case holding one copy went missing between two sites",
     ),
 }
 

@@ -21,6 +21,7 @@ from gsomia.cli.commands import (
     decide,
     decisions,
     federation,
+    incidents,
     items,
     keys,
     ledger,
@@ -43,6 +44,7 @@ for module in (
     persons,
     items,
     consents,
+    incidents,
     decisions,
     keys,
     sealing,
@@ -121,6 +123,7 @@ HINTS: dict[tuple[str, str | None], str] = {
     ("NotFound", "delivery"): "list them with: gsomia delivery list",
     ("NotFound", "peer"): "list them with: gsomia peer list",
     ("NotFound", "consent-request"): "list them with: gsomia consent requests",
+    ("NotFound", "incident"): "list them with: gsomia incident list",
     ("InvalidRequest", "peer"): "add the partner's node with: gsomia peer add",
     ("Busy", None): "or raise GSOMIA_BUSY_TIMEOUT",
 }

@@ -525,6 +525,12 @@ def _ack(tx: Tx, ring: KeyRing, of: str, kind: objects.ObjectKind) -> str:
     return sign_object(ring, objects.ObjectKind.ACK, ack)
 
 
+def acknowledge(tx: Tx, ring: KeyRing, of: str, kind: objects.ObjectKind) -> str:
+    """This node's signed acknowledgement of what it just recorded (for the handlers of
+    other modules)."""
+    return _ack(tx, ring, of, kind)
+
+
 def _held_copy(tx: Tx, originator: str, originator_reference: str) -> Any:
     items = tables.items
     row = tx.connection.execute(

@@ -42,6 +42,7 @@ class Kind(StrEnum):
     CONSENT_REQUEST = "consent-request"
     CONSENT = "consent"
     REFUSAL = "refusal"
+    INCIDENT = "incident"
 
 
 PATHS = {
@@ -50,6 +51,7 @@ PATHS = {
     Kind.CONSENT_REQUEST: "/v1/consent-requests",
     Kind.CONSENT: "/v1/consents",
     Kind.REFUSAL: "/v1/consents",
+    Kind.INCIDENT: "/v1/incidents",
 }
 
 
