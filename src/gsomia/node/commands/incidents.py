@@ -470,7 +470,7 @@ def _move_received(
 ) -> None:
     if row.role != ORIGINATOR or row.reporter != notice.reporter:
         raise Denied(f"case {notice.case_id} is not one {notice.reporter} reported to this node")
-    if {i.id for i in _items(tx, row.id)} != {i.id for i in items}:
+    if {i.item_id for i in _items(tx, row.id)} != {i.id for i in items}:
         raise Denied(f"the notice names other items than case {notice.case_id} holds")
     state = State(row.state)
     if ORDER.index(notice.state) <= ORDER.index(state):
