@@ -28,6 +28,7 @@ from gsomia.node.commands import incidents, items, keys, ledger, peers
 from gsomia.node.commands.keys import keyring, sign_object
 from gsomia.node.context import Node
 from gsomia.node.outbox import Kind
+from gsomia.node.settings import Settings
 from gsomia.store import tables
 from tests.conftest import make_node
 
@@ -409,3 +410,14 @@ def test_a_retried_notice_gets_the_same_acknowledgement(nodes):
     first = incidents.accept_incident(nodes.kor, "JPN", message_id, body, PASSPHRASE)
     again = incidents.accept_incident(nodes.kor, "JPN", message_id, body, PASSPHRASE)
     assert first == again and count(nodes.kor, tables.incident_notices) == 1
+
+
+def test_the_periods_are_read_from_the_environment_and_the_config_file(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('incident_conclude_within = "P60D"\n', encoding="utf-8")
+    settings = Settings.load({"config": str(config)}, {"GSOMIA_INCIDENT_NOTIFY_WITHIN": "PT2H"})
+    assert settings.incident_deadlines == Deadlines(
+        notify=timedelta(hours=2), conclude=timedelta(days=60)
+    )
+    with pytest.raises(InvalidRequest, match="ISO 8601 duration"):
+        Settings.load({"config": str(config)}, {"GSOMIA_INCIDENT_NOTIFY_WITHIN": "24 hours"})
