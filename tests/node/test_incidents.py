@@ -421,3 +421,27 @@ def test_the_periods_are_read_from_the_environment_and_the_config_file(tmp_path)
     )
     with pytest.raises(InvalidRequest, match="ISO 8601 duration"):
         Settings.load({"config": str(config)}, {"GSOMIA_INCIDENT_NOTIFY_WITHIN": "24 hours"})
+
+
+def test_an_acknowledgement_from_another_party_than_the_originator_is_refused(nodes):
+    """The answer is the originator's to give: the USA's acknowledgement of a notice to KOR
+    is refused, and the notice stays unacknowledged."""
+    case = lost(nodes, nodes.jpn_copy)
+    [(message_id, _, _)] = queued(nodes.jpn, case.id)
+    with nodes.usa.read() as tx:
+        forged_ack = sign_object(
+            keyring(tx, PASSPHRASE),
+            objects.ObjectKind.ACK,
+            objects.Ack(
+                iss="USA",
+                iat=1,
+                of=message_id,
+                kind=objects.ObjectKind.INCIDENT,
+                by="USA",
+                at=datetime.now(UTC),
+                ledger_index=0,
+            ),
+        )
+    with pytest.raises(ObjectRejected), nodes.jpn.write() as tx:
+        incidents.record_ack(tx, message_id, "KOR", forged_ack, keyring(tx, PASSPHRASE))
+    assert incidents.incident(nodes.jpn, case.id).notices[0].acked_at is None
