@@ -59,6 +59,11 @@ def test_report_list_and_show_give_the_contract_fields(kor):
     assert listed["id"] == case["id"]
     later = kor("incident", "show", case["id"][:8], "--at", "2026-12-04", "--json").json
     assert later["overdue"] == ["investigate"] and later["evaluated_at"].startswith("2026-12-04")
+    assert [(d["duty"], d["period"], d["standing"]) for d in later["deadlines"]] == [
+        ("notify", "P1D", "not_applicable"),
+        ("investigate", "P3D", "overdue"),
+        ("conclude", "P30D", "pending"),
+    ]
 
 
 def test_a_case_goes_through_its_steps_and_says_so(kor):

@@ -86,6 +86,8 @@ class IncidentDutyView(Model):
 
     duty: str
     """`notify`, `investigate` or `conclude`."""
+    period: str
+    """The node's period for it from the discovery, an ISO 8601 duration (`PT24H`)."""
     due: Instant
     done_at: Instant | None
     standing: str
@@ -610,9 +612,10 @@ def _view(tx: Tx, case_id: str, at: datetime) -> IncidentView:
         (n.queued_at for n in notices if n.step == Step.REPORT.value and n.queued_at),
         default=None,
     )
+    deadlines = tx.node.settings.incident_deadlines
     statuses = rules.deadline_status(
         case,
-        tx.node.settings.incident_deadlines,
+        deadlines,
         at,
         notified_at=notified,
         to_notify=bool(originators),
@@ -669,6 +672,7 @@ def _view(tx: Tx, case_id: str, at: datetime) -> IncidentView:
         deadlines=[
             IncidentDutyView(
                 duty=s.duty.value,
+                period=rules.format_period(deadlines.period(s.duty)),
                 due=s.due.astimezone(zone),
                 done_at=local(s.done_at),
                 standing=s.standing.value,
