@@ -17,12 +17,14 @@ from joserfc.jwk import OKPKey
 
 from gsomia.core.agreements import EventKind
 from gsomia.core.custody import Disposal, NoticeKind
+from gsomia.core.incidents import IncidentKind, State
 from gsomia.crypto.objects import (
     MODELS,
     Ack,
     Claims,
     Consent,
     ConsentRefusal,
+    IncidentNotice,
     ItemNotice,
     ItemReport,
     Note,
@@ -132,6 +134,21 @@ SAMPLES: dict[ObjectKind, Claims] = {
         at=AT,
         method="shredding",
         witness="Sato Hanako",
+    ),
+    ObjectKind.INCIDENT: IncidentNotice(
+        iss="JPN",
+        iat=IAT,
+        notice_id="i-2026-0001-report",
+        case_id="i-2026-0001",
+        state=State.REPORTED,
+        kind=IncidentKind.LOSS,
+        reporter="JPN",
+        originator="KOR",
+        items=("KOR-2026-0001",),
+        discovered_at=datetime(2026, 11, 30, 9, tzinfo=UTC),
+        reported_at=AT,
+        at=AT,
+        summary="a courier's case holding one copy went missing between two sites",
     ),
 }
 

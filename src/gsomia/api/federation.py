@@ -56,6 +56,12 @@ def router(node: Node, passphrase: bytes, wake: Callable[[], None]) -> APIRouter
     async def consents(request: Request) -> JSONResponse:
         return await signed(request, inbound.accept_consent)
 
+    @api.post("/v1/incidents", status_code=201, summary="A step of a case of loss or compromise")
+    async def incidents(request: Request) -> JSONResponse:
+        from gsomia.node.commands import incidents as cases
+
+        return await signed(request, cases.accept_incident)
+
     @api.get("/v1/keys", summary="This node's signed public key set")
     def keys() -> dict[str, Any]:
         from gsomia.node.commands import keys as key_commands

@@ -22,6 +22,7 @@ from gsomia.cli.commands import (
     decide,
     decisions,
     federation,
+    incidents,
     items,
     keys,
     ledger,
@@ -45,6 +46,7 @@ for module in (
     items,
     custody,
     consents,
+    incidents,
     decisions,
     keys,
     sealing,
@@ -123,6 +125,7 @@ HINTS: dict[tuple[str, str | None], str] = {
     ("NotFound", "delivery"): "list them with: gsomia delivery list",
     ("NotFound", "peer"): "list them with: gsomia peer list",
     ("NotFound", "consent-request"): "list them with: gsomia consent requests",
+    ("NotFound", "incident"): "list them with: gsomia incident list",
     ("InvalidRequest", "peer"): "add the partner's node with: gsomia peer add",
     ("Busy", None): "or raise GSOMIA_BUSY_TIMEOUT",
 }

@@ -1,5 +1,5 @@
-"""Signed objects that outlive one hop: receipts, consents, consent refusals, diplomatic notes
-and acknowledgements, each a JWS compact serialisation (RFC 7515 §7.1) signed with Ed25519.
+"""Signed objects that outlive one hop: receipts, consents, consent refusals, diplomatic notes,
+incident notices and acknowledgements, each a JWS compact serialisation (RFC 7515 §7.1) signed with Ed25519.
 
 Any party verifies them offline, given the signer's public key: JPN verifies the consent KOR
 gave for an item that the USA relays, with gsomia or with any JOSE library that knows Ed25519.
@@ -46,6 +46,7 @@ from pydantic import (
 
 from gsomia.core.agreements import EventKind
 from gsomia.core.custody import Disposal, NoticeKind
+from gsomia.core.incidents import IncidentKind, State
 from gsomia.crypto.keys import VerifyingKeyFor
 from gsomia.crypto.signatures import canonical_json
 from gsomia.errors import (
@@ -72,6 +73,7 @@ class ObjectKind(StrEnum):
     ACK = "gsomia-ack+jws"
     ITEM_NOTICE = "gsomia-item-notice+jws"
     ITEM_REPORT = "gsomia-item-report+jws"
+    INCIDENT = "gsomia-incident+jws"
 
     @property
     def noun(self) -> str:
@@ -252,6 +254,46 @@ class ItemReport(Claims):
         return self
 
 
+class IncidentNotice(Claims):
+    """One step of a case of loss or compromise, sent by the party that holds the items to
+    their originator (Art 17): the report, the opening of the investigation, or its
+    conclusion with the result and the measures taken against recurrence."""
+
+    notice_id: Text
+    case_id: Text
+    state: State
+    """The case's state after this step (`reported`, `investigating`, `concluded`)."""
+    kind: IncidentKind
+    reporter: Party
+    """The party that holds the items and reports: the signer."""
+    originator: Party
+    """The party informed: the originator of every item named."""
+    items: tuple[Text, ...] = Field(min_length=1)
+    """The originator's references of the items concerned (its own items only)."""
+    discovered_at: Instant
+    reported_at: Instant
+    at: Instant
+    """When this step was taken."""
+    summary: Text
+    note: str = ""
+    """The investigation's note, if any."""
+    result: str = ""
+    measures: str = ""
+
+    @model_validator(mode="after")
+    def _sent_by_the_reporter(self) -> Self:
+        if self.iss != self.reporter:
+            raise ValueError("an incident notice is signed by the party that reports")
+        if self.originator == self.reporter:
+            raise ValueError("an incident notice goes to the items' originator, another party")
+        if not self.discovered_at <= self.reported_at <= self.at:
+            raise ValueError("a case is discovered, then reported, then moved on, in that order")
+        concluded = self.state is State.CONCLUDED
+        if concluded != bool(self.result.strip() and self.measures.strip()):
+            raise ValueError("a conclusion, and only a conclusion, states result and measures")
+        return self
+
+
 class Ack(Claims):
     """A party's acknowledgement that it received and recorded a signed object."""
 
@@ -282,6 +324,7 @@ MODELS: Final[dict[ObjectKind, type[Claims]]] = {
     ObjectKind.ACK: Ack,
     ObjectKind.ITEM_NOTICE: ItemNotice,
     ObjectKind.ITEM_REPORT: ItemReport,
+    ObjectKind.INCIDENT: IncidentNotice,
 }
 """The claims each kind carries."""
 

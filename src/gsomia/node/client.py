@@ -22,6 +22,7 @@ from gsomia.crypto import httpsig, objects
 from gsomia.crypto.keys import KeyRing
 from gsomia.errors import GsomiaError, ObjectRejected
 from gsomia.node import journal, notices, outbox, wire
+from gsomia.node.commands import incidents
 from gsomia.node.commands.keys import keyring, verify_from
 from gsomia.node.commands.peers import peer_url
 from gsomia.node.context import Node, Tx
@@ -116,6 +117,8 @@ class Client:
                 _record_ack(tx, message, token)
             elif message.kind is Kind.ITEM_NOTICE:
                 notices.answered(tx, ring, message.id, message.recipient, token)
+            elif message.kind is Kind.INCIDENT:
+                incidents.record_ack(tx, message.id, message.recipient, token, ring)
         log.info("message %s to %s: %s", message.id, message.recipient, state.value)
         return state
 

@@ -45,6 +45,7 @@ class Kind(StrEnum):
     ITEM_NOTICE = "item-notice"
     ITEM_REPORT = "item-report"
     NOTICE_ACK = "notice-ack"
+    INCIDENT = "incident"
 
 
 PATHS = {
@@ -56,6 +57,7 @@ PATHS = {
     Kind.ITEM_NOTICE: "/v1/notices",
     Kind.ITEM_REPORT: "/v1/notices",
     Kind.NOTICE_ACK: "/v1/notices",
+    Kind.INCIDENT: "/v1/incidents",
 }
 
 

@@ -12,6 +12,9 @@ the default. docs/configuration.md has the table; keep the two in step.
 | passphrase        | GSOMIA_PASSPHRASE        | (never in a file) | none: asked for where possible   |
 | passphrase_file   | GSOMIA_PASSPHRASE_FILE   | passphrase_file   | none                             |
 | busy_timeout      | GSOMIA_BUSY_TIMEOUT      | busy_timeout      | 30 (seconds)                     |
+| incident_notify_within | GSOMIA_INCIDENT_NOTIFY_WITHIN | incident_notify_within | PT24H (practice, Art 17) |
+| incident_investigate_within | GSOMIA_INCIDENT_INVESTIGATE_WITHIN | incident_investigate_within | P3D |
+| incident_conclude_within | GSOMIA_INCIDENT_CONCLUDE_WITHIN | incident_conclude_within | P30D |
 | config file       | GSOMIA_CONFIG            | —                 | $XDG_CONFIG_HOME/gsomia/config.toml, if present |
 """
 
@@ -27,9 +30,23 @@ from typing import Any
 
 import platformdirs
 
+from gsomia.core.incidents import Deadlines, parse_period
 from gsomia.errors import InvalidRequest
 
-_KEYS = ("database", "content_dir", "party", "time_zone", "passphrase_file", "busy_timeout")
+_INCIDENT_KEYS = (
+    "incident_notify_within",
+    "incident_investigate_within",
+    "incident_conclude_within",
+)
+_KEYS = (
+    "database",
+    "content_dir",
+    "party",
+    "time_zone",
+    "passphrase_file",
+    "busy_timeout",
+    *_INCIDENT_KEYS,
+)
 ENVIRONMENT = {
     # setting: the environment variable that gives it
     "database": "GSOMIA_DB",
@@ -38,6 +55,9 @@ ENVIRONMENT = {
     "time_zone": "GSOMIA_TIME_ZONE",
     "passphrase_file": "GSOMIA_PASSPHRASE_FILE",
     "busy_timeout": "GSOMIA_BUSY_TIMEOUT",
+    "incident_notify_within": "GSOMIA_INCIDENT_NOTIFY_WITHIN",
+    "incident_investigate_within": "GSOMIA_INCIDENT_INVESTIGATE_WITHIN",
+    "incident_conclude_within": "GSOMIA_INCIDENT_CONCLUDE_WITHIN",
 }
 
 
@@ -64,6 +84,8 @@ class Settings:
     busy_timeout: float = 30.0
     config_file: Path | None = None
     """The config file that was read, if any."""
+    incident_deadlines: Deadlines = field(default_factory=Deadlines)
+    """The periods of practice for a case of loss or compromise (Art 17 says "immediately")."""
 
     @classmethod
     def load(
@@ -95,6 +117,7 @@ class Settings:
             passphrase_file=_path(values.get("passphrase_file")),
             busy_timeout=_seconds(values.get("busy_timeout", 30.0)),
             config_file=config_file,
+            incident_deadlines=_deadlines(values),
         )
 
     def read_passphrase(self) -> bytes | None:
@@ -143,6 +166,19 @@ def _config(path: Path | None) -> tuple[dict[str, Any], Path | None]:
 
 def _path(value: Any) -> Path | None:
     return Path(str(value)).expanduser() if value else None
+
+
+def _deadlines(values: Mapping[str, Any]) -> Deadlines:
+    """The incident periods given (ISO 8601 durations), the defaults for the others."""
+    default = Deadlines()
+    periods = {
+        key: parse_period(str(values[key])) if values.get(key) else None for key in _INCIDENT_KEYS
+    }
+    return Deadlines(
+        notify=periods["incident_notify_within"] or default.notify,
+        investigate=periods["incident_investigate_within"] or default.investigate,
+        conclude=periods["incident_conclude_within"] or default.conclude,
+    )
 
 
 def _seconds(value: Any) -> float:

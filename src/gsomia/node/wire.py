@@ -106,6 +106,11 @@ class ConsentMessage(_Model):
     """Or its signed refusal."""
 
 
+class IncidentMessage(_Model):
+    notice: str
+    """The signed incident notice (a step of a case of loss or compromise, Art 17)."""
+
+
 class Answer(_Model):
     """What a node answers a signed request with: one signed object."""
 

@@ -98,6 +98,20 @@ BOUND: dict[str, Bound] = {
         Bound(tables.item_notices, "id"),
         Bound(tables.notice_holders, "id"),
         Bound(tables.derivations, "item_id"),
+        Bound(
+            tables.incidents,
+            "id",
+            children=(
+                Child(
+                    "items",
+                    tables.incident_items,
+                    "case_id",
+                    ("item_id", "reference", "originator", "originator_reference"),
+                    ("item_id",),
+                ),
+            ),
+        ),
+        Bound(tables.incident_notices, "id"),
     )
 }
 """Every attested table, by name. A table added to the schema that decisions rely on belongs

@@ -480,3 +480,58 @@ derivations = Table(
 )
 """A reproduction, extract or translation (`kind` copy, extract, translation) is an item of its
 own, derived from `original_id` by a cleared person."""
+
+# -- loss or compromise (Art 17) -----------------------------------------------------------------
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("reporter", String(8), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("discovered_at", UTCDateTime, nullable=False),
+    Column("reported_at", UTCDateTime, nullable=False),
+    Column("investigating_at", UTCDateTime),
+    Column("note", Text, nullable=False, default=""),
+    Column("concluded_at", UTCDateTime),
+    Column("result", Text, nullable=False, default=""),
+    Column("measures", Text, nullable=False, default=""),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+"""Cases of loss or compromise, actual or possible (Art 17), on both sides: `role` is
+`reporter` for a case this node reports (it holds the items) and `originator` for one a
+partner's node reported to it about its own items. The state moves reported -> investigating
+-> concluded; each step's instant is kept."""
+
+incident_items = Table(
+    "incident_items",
+    metadata,
+    Column("case_id", String(36), ForeignKey("incidents.id"), primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id"), primary_key=True),
+    Column("reference", String(64), nullable=False),
+    Column("originator", String(8), nullable=False),
+    Column("originator_reference", String(64), nullable=False),
+)
+"""The items of a case: this node's item, its originator, and the originator's reference (the
+one the originator's node knows it by)."""
+
+incident_notices = Table(
+    "incident_notices",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("case_id", String(36), ForeignKey("incidents.id"), nullable=False, index=True),
+    Column("step", String(16), nullable=False),
+    Column("direction", String(8), nullable=False),
+    Column("party", String(8), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("token", Text, nullable=False),
+    Column("queued_at", UTCDateTime),
+    Column("ack", Text),
+    Column("acked_at", UTCDateTime),
+)
+"""Each step of a case as a signed notice (`direction` `sent` to the originator `party`, or
+`received` from the reporting `party`), with the originator node's signed acknowledgement and
+the instant it acknowledged (for a notice sent: the acknowledgement's own instant)."""

@@ -264,11 +264,32 @@ REQUEST_FIELDS = frozenset({"from", "to", "for", "sender", "receiver", "originat
 def concerns(body: dict[str, Any], party: str) -> bool:
     """Whether a ledger entry concerns `party`, so that its node may have the entry's proof:
     a hand-over to or from it, an item it originated or sent, a decision on its request, a
-    note it gave or received. Nothing of persons, keys or settings."""
+    note it gave or received, a case of loss or compromise it reported or whose items it
+    originated, and the notices of such a case. Nothing of persons, keys or settings."""
     row = body.get("row")
     if not isinstance(row, dict) or body.get("table") in ("persons", "party_keys", "settings"):
         return False
     if any(row.get(name) == party for name in PARTY_FIELDS):
         return True
+    if _incident_concerns(body.get("table"), row, party):
+        return True
     request = row.get("request")
     return isinstance(request, dict) and any(request.get(n) == party for n in REQUEST_FIELDS)
+
+
+def _incident_concerns(table: Any, row: dict[str, Any], party: str) -> bool:
+    """A notice of a case of loss or compromise concerns the party it went to or came from; a
+    case, its reporter, and an originator when every item not the reporter's is that
+    originator's (a case naming other originators' items is theirs too, and never shown to
+    one of them whole; its notices name each originator's items only, Art 17)."""
+    if table == "incident_notices":
+        return row.get("party") == party
+    if table != "incidents":
+        return False
+    reporter, items = row.get("reporter"), row.get("items")
+    if reporter == party:
+        return True
+    if not isinstance(items, list):
+        return False
+    others = {i.get("originator") for i in items if isinstance(i, dict)} - {reporter}
+    return others == {party}
