@@ -27,6 +27,7 @@ from gsomia.cli.commands import (
     persons,
     sealing,
     setup,
+    visits,
 )
 
 app = typer.Typer(
@@ -48,6 +49,7 @@ for module in (
     sealing,
     ledger,
     federation,
+    visits,
 ):
     module.register(app)
 
@@ -121,6 +123,7 @@ HINTS: dict[tuple[str, str | None], str] = {
     ("NotFound", "delivery"): "list them with: gsomia delivery list",
     ("NotFound", "peer"): "list them with: gsomia peer list",
     ("NotFound", "consent-request"): "list them with: gsomia consent requests",
+    ("NotFound", "visit"): "list them with: gsomia visit list",
     ("InvalidRequest", "peer"): "add the partner's node with: gsomia peer add",
     ("Busy", None): "or raise GSOMIA_BUSY_TIMEOUT",
 }

@@ -42,6 +42,8 @@ class Kind(StrEnum):
     CONSENT_REQUEST = "consent-request"
     CONSENT = "consent"
     REFUSAL = "refusal"
+    VISIT_REQUEST = "visit-request"
+    VISIT_ANSWER = "visit-answer"
 
 
 PATHS = {
@@ -50,6 +52,8 @@ PATHS = {
     Kind.CONSENT_REQUEST: "/v1/consent-requests",
     Kind.CONSENT: "/v1/consents",
     Kind.REFUSAL: "/v1/consents",
+    Kind.VISIT_REQUEST: "/v1/visits",
+    Kind.VISIT_ANSWER: "/v1/visit-answers",
 }
 
 

@@ -29,7 +29,7 @@ from gsomia.store import decisions as decision_rows
 from gsomia.store import documents, keystore
 from gsomia.store import registry as register
 
-DECISION_KINDS = ("release", "transfer", "receipt", "access", "seal")
+DECISION_KINDS = ("release", "transfer", "receipt", "access", "seal", "visit")
 """The kinds of decision the registry records."""
 
 

@@ -96,6 +96,16 @@ class ConsentMessage(_Model):
     """Or its signed refusal."""
 
 
+class VisitRequestMessage(_Model):
+    request: str
+    """The visiting party's signed request for visit."""
+
+
+class VisitAnswerMessage(_Model):
+    answer: str
+    """The host's signed approval or refusal."""
+
+
 class Answer(_Model):
     """What a node answers a signed request with: one signed object."""
 

@@ -94,6 +94,7 @@ BOUND: dict[str, Bound] = {
         Bound(tables.deliveries, "id"),
         Bound(tables.consent_requests, "id"),
         Bound(tables.notes, "id"),
+        Bound(tables.visits, "id"),
     )
 }
 """Every attested table, by name. A table added to the schema that decisions rely on belongs
