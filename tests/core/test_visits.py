@@ -32,6 +32,8 @@ def kst(text: str) -> datetime:
 
 
 KOR_JPN = "KOR-JPN-GSOMIA-2016"
+BEFORE_CHUSEOK = kst("2025-09-19T10:00")
+"""A Friday four weeks and a day before a visit on Monday 20 Oct 2025."""
 
 
 def visit(
@@ -44,7 +46,7 @@ def visit(
     last: date = date(2025, 10, 22),
     level: str = "SECRET",
     visitors: tuple[Visitor, ...] | None = None,
-    requested_at: datetime = kst("2025-09-19T10:00"),
+    requested_at: datetime = BEFORE_CHUSEOK,
 ) -> Visit:
     agreement = visit_agreement(book, requester, host, requested_at)
     assert agreement is not None
