@@ -15,14 +15,20 @@ def jpn(gsomia, run_cli, tmp_path, monkeypatch):
     monkeypatch.setenv("GSOMIA_PASSPHRASE", "correct horse battery staple")
     kor = f"sqlite:///{tmp_path / 'kor.db'}"
     keys = str(tmp_path / "kor.json")
-    for args in (("init", "--party", "KOR"), ("keys", "init"), ("keys", "export", "-o", keys)):
+    kor_setup: list[tuple[str, ...]] = [
+        ("init", "--party", "KOR"),
+        ("keys", "init"),
+        ("keys", "export", "-o", keys),
+    ]
+    for args in kor_setup:
         assert run_cli("--db", kor, *args).code == 0
-    for args in (
+    jpn_setup: list[tuple[str, ...]] = [
         ("init", "--party", "JPN", "--time-zone", "Asia/Tokyo"),
         ("keys", "init"),
         ("peer", "add", "KOR", "--url", "http://kor.invalid", "--keys", keys, "--trust"),
         ("person", "add", "--name", "Sato Hiroshi", "--clearance", "極秘"),
-    ):
+    ]
+    for args in jpn_setup:
         done = gsomia(*args)
         assert done.code == 0, done.stderr
     return gsomia
@@ -61,7 +67,7 @@ def with_option(*changes: str) -> tuple[str, ...]:
 def nothing_recorded(gsomia) -> bool:
     visits = gsomia("visit", "list", "--json").json
     decided = gsomia("decision", "list", "--kind", "visit", "--json").json
-    return visits == [] and decided == []
+    return bool(visits == [] and decided == [])
 
 
 def test_a_request_gives_the_contract_keys_and_lists_requested(jpn):
