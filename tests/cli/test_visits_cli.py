@@ -172,3 +172,14 @@ def test_a_refusal_without_reason_is_bad_input(jpn):
     visit = jpn(*REQUEST, "--at", "2025-09-05T10:00+09:00", "--json").json["visit"]
     assert_one_line_error(jpn("visit", "refuse", visit["id"], "--reason", " "), "reason")
     assert jpn("visit", "show", visit["id"], "--json").json["state"] == "requested"
+
+
+def test_agreement_show_states_the_visit_practice_and_article(gsomia):
+    shown = gsomia("agreement", "show", "KOR-JPN-GSOMIA-2016", "--json").json
+    assert shown["articles"]["visits"] == "Art 8"
+    assert shown["visits"] == {
+        "lead_working_days": {"one-time": 20, "recurring": 20, "emergency": 3},
+        "longest_days": {"one-time": 30, "emergency": 30},
+        "recurring_months": 12,
+        "calendars": {},
+    }
