@@ -6,7 +6,7 @@ inside the approved window and level."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -337,3 +337,56 @@ def test_a_weekend_day_is_never_a_working_day(day, country):
     saturday = day + timedelta(days=(5 - day.weekday()) % 7)
     assert not is_working_day(saturday, country)
     assert not is_working_day(saturday + timedelta(days=1), country)
+
+
+# -- decisions (properties) --------------------------------------------------------------------
+
+PRACTICE_CODES = {
+    Code.LEAD_TIME_MET,
+    Code.LEAD_TIME_SHORT,
+    Code.VISIT_WINDOW_VALID,
+    Code.VISIT_WINDOW_INVALID,
+    Code.NO_HOST_CALENDAR,
+}
+
+
+@given(
+    asked=st.datetimes(
+        min_value=datetime(2017, 1, 1), max_value=datetime(2035, 12, 31), timezones=st.just(UTC)
+    ),
+    ahead=st.integers(min_value=-5, max_value=400),
+    length=st.integers(min_value=-2, max_value=400),
+    kind=st.sampled_from(list(VisitType)),
+    host=st.sampled_from(["KOR", "JPN"]),
+)
+def test_practice_is_never_cited_as_treaty_text_and_every_denial_has_a_reason(
+    book, asked, ahead, length, kind, host
+):
+    """Art 8 states no lead time: reasons resting on lead times and visit lengths cite no
+    article, whatever the request; a denial always says why."""
+    first = asked.date() + timedelta(days=ahead)
+    requested = visit(
+        book,
+        requester="JPN" if host == "KOR" else "KOR",
+        host=host,
+        kind=kind,
+        first=first,
+        last=first + timedelta(days=length),
+        requested_at=asked,
+    )
+    decision = decide_visit(book, requested, asked)
+    assert decision.allowed or decision.reasons
+    for found in decision.reasons:
+        if found.code in PRACTICE_CODES:
+            assert found.article is None
+        else:
+            assert found.article is not None
+
+
+@given(days, st.integers(min_value=0, max_value=90), st.integers(min_value=1, max_value=90))
+def test_asking_earlier_never_leaves_fewer_working_days(first, earlier, later):
+    asked_late = first - timedelta(days=later)
+    asked_early = asked_late - timedelta(days=earlier)
+    assert working_days_between(asked_early, first, "KR") >= working_days_between(
+        asked_late, first, "KR"
+    )
