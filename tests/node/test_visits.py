@@ -10,14 +10,17 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import update
 
 from gsomia.crypto import objects
 from gsomia.errors import Conflict, Denied, KeyStoreError, VerificationFailed
+from gsomia.ledger.errors import RowNotAttested
 from gsomia.node import inbound, outbox, queries
 from gsomia.node.commands import keys, ledger, peers, persons, visits
 from gsomia.node.commands.keys import keyring, sign_object
 from gsomia.node.context import Node
 from gsomia.node.outbox import Kind
+from gsomia.store import tables
 from tests.conftest import make_node
 
 PASSPHRASE = b"visits test passphrase"
@@ -262,3 +265,19 @@ def test_requesting_needs_the_keys_passphrase(nodes):
             at="2025-09-05",
         )
     assert visits.visits(nodes["JPN"]) == []
+
+
+def test_a_clearance_edited_behind_the_registers_back_is_not_assured(nodes):
+    """The clearance a request assures is the register's, as its ledger states it: a row
+    raised in the database is refused before anything is sent."""
+    jpn = nodes["JPN"]
+    with jpn.write() as tx:
+        tx.connection.execute(
+            update(tables.persons)
+            .where(tables.persons.c.name == "Tanaka Yui")
+            .values(clearance="極秘")
+        )
+    with pytest.raises(RowNotAttested):
+        request(jpn, "Tanaka Yui")
+    assert visits.visits(jpn) == []
+    assert outbox.lease_due(jpn) == []

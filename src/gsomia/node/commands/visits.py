@@ -133,7 +133,7 @@ def request_visit(
         if to == own:
             raise InvalidRequest(f"{own} cannot request a visit of itself; name the host party")
         level = tx.book.scheme(to).read(max_marking)
-        people = _visitors(tx, own, visitors)
+        people, person_ids = _visitors(tx, own, visitors)
         if peer_url(tx, to) is None:
             raise InvalidRequest(
                 f"{to} is not a peer of this node: the request cannot be sent to its competent "
@@ -188,6 +188,8 @@ def request_visit(
         decision = decide_visit(tx.book, visit, instant)
         if not decision.allowed:
             return _decided(tx, decision, instant, summary, None)
+        # The clearances the request assures come from the register: attested before use.
+        tx.attest(*(("persons", person_id) for person_id in person_ids))
         claims = objects.VisitRequest(
             iss=own,
             iat=int(tx.now.timestamp()),
@@ -250,9 +252,11 @@ def insert_visit(
     )
 
 
-def _visitors(tx: Tx, own: str, keys: list[str]) -> list[Visitor]:
-    """The persons named, each of this node's party, with the clearance it assures."""
+def _visitors(tx: Tx, own: str, keys: list[str]) -> tuple[list[Visitor], list[int]]:
+    """The persons named, each of this node's party, with the clearance it assures, and
+    their ids in the register."""
     found: list[Visitor] = []
+    ids: list[int] = []
     for key in keys:
         person = _person(tx, key)
         if person.party != own:
@@ -263,7 +267,8 @@ def _visitors(tx: Tx, own: str, keys: list[str]) -> list[Visitor]:
         if any(v.name == person.name for v in found):
             raise InvalidRequest(f"{person.name} is named twice as a visitor")
         found.append(Visitor(person.name, person.party, person.clearance))
-    return found
+        ids.append(person.id)
+    return found, ids
 
 
 def _person(tx: Tx, key: str) -> Any:
