@@ -98,6 +98,8 @@ def test_the_openapi_document_lists_every_node_to_node_endpoint(client: TestClie
         "/v1/notes",
         "/v1/consent-requests",
         "/v1/consents",
+        "/v1/visits",
+        "/v1/visit-answers",
         "/v1/keys",
         "/v1/ledger/checkpoint",
         "/v1/ledger/proofs/inclusion",
@@ -115,6 +117,7 @@ def test_discovery_names_the_party_its_endpoints_and_a_key_set_a_partner_can_pin
     known = client.get("/.well-known/gsomia").json()
     assert known["party"] == "KOR" and known["origin"]
     assert known["endpoints"]["deliveries"] == "/v1/deliveries"
+    assert known["endpoints"]["visits"] == "/v1/visits"
     assert known["log_vkey"] and known["witness_vkey"]
     imported = keys.import_public(pair[1], json.dumps(known["keys"]), trust=True)
     assert imported.party == "KOR"

@@ -19,7 +19,12 @@ from gsomia.core.custody import (
 )
 from gsomia.core.errors import Denied, InvalidRequest
 from gsomia.core.policy import Code
-from gsomia.core.workdays import add_working_days, is_working_day, working_days_between
+from gsomia.core.workdays import (
+    add_working_days,
+    country_of,
+    is_working_day,
+    working_days_between,
+)
 from tests.conftest import kst
 
 
@@ -79,43 +84,41 @@ def test_a_disposed_item_is_denied_every_later_use(disposal, code):
 
 def test_working_days_skip_weekends_and_each_countrys_holidays():
     """Chuseok 2026 (24–26 Sep, Thu–Sat) in Korea, Golden Week in Japan, Thanksgiving in the
-    United States."""
-    assert not is_working_day("KOR", date(2026, 9, 24))
-    assert is_working_day("JPN", date(2026, 9, 24))
-    assert working_days_between("KOR", date(2026, 9, 23), date(2026, 9, 28)) == 1
-    assert working_days_between("JPN", date(2026, 9, 23), date(2026, 9, 28)) == 3
-    assert not is_working_day("JPN", date(2026, 5, 5))
-    assert not is_working_day("USA", date(2026, 11, 26))
-    assert is_working_day("KOR", date(2026, 11, 26))
-    assert is_working_day("NATO", date(2026, 11, 26))  # no country: weekends only
+    United States; a party with no known country counts weekdays."""
+    assert not is_working_day(date(2026, 9, 24), "KR")
+    assert is_working_day(date(2026, 9, 24), "JP")
+    assert working_days_between(date(2026, 9, 23), date(2026, 9, 29), "KR") == 1
+    assert working_days_between(date(2026, 9, 23), date(2026, 9, 29), "JP") == 3
+    assert not is_working_day(date(2026, 5, 5), "JP")
+    assert not is_working_day(date(2026, 11, 26), "US")
+    assert is_working_day(date(2026, 11, 26), country_of("NATO"))
 
 
 def test_an_acknowledgement_is_overdue_only_beyond_its_working_days():
-    """Practice for 'without delay' (Art 6(g)): 10 working days by default."""
+    """Practice for 'without delay' (Art 6(g)): 10 working days by default, counted in the
+    originator's calendar (Chuseok does not count in Korea)."""
     sent = date(2026, 9, 21)  # a Monday before Chuseok
-    assert not overdue("KOR", sent, add_working_days("KOR", sent, 10), 10)
-    assert overdue("KOR", sent, add_working_days("KOR", sent, 11), 10)
-    assert add_working_days("KOR", sent, 10) > sent + timedelta(days=14)
+    tenth = add_working_days(sent, 10, "KR")
+    assert not overdue("KOR", sent, tenth, 10)
+    assert overdue("KOR", sent, add_working_days(sent, 11, "KR"), 10)
+    assert tenth > add_working_days(sent, 10, "JP")
 
 
 days = st.dates(min_value=date(2015, 1, 1), max_value=date(2030, 12, 31))
+countries = st.sampled_from(["KR", "JP", "US", None])
 
 
-@given(
-    party=st.sampled_from(["KOR", "JPN", "USA"]),
-    start=days,
-    n=st.integers(min_value=0, max_value=60),
-)
-def test_adding_working_days_then_counting_them_gives_the_same_number(party, start, n):
-    end = add_working_days(party, start, n)
-    assert working_days_between(party, start, end) == n
-    assert n == 0 or is_working_day(party, end)
+@given(country=countries, start=days, n=st.integers(min_value=0, max_value=60))
+def test_adding_working_days_then_counting_them_gives_the_same_number(country, start, n):
+    end = add_working_days(start, n, country)
+    assert working_days_between(start, end + timedelta(days=1), country) == n
+    assert n == 0 or is_working_day(end, country)
 
 
-@given(party=st.sampled_from(["KOR", "JPN", "USA"]), a=days, b=days, c=days)
-def test_working_days_add_up_over_consecutive_spans(party, a, b, c):
-    a, b, c = sorted((a, b, c))
-    assert working_days_between(party, a, b) + working_days_between(party, b, c) == (
-        working_days_between(party, a, c)
-    )
-    assert working_days_between(party, a, c) <= (c - a).days
+@given(country=countries, start=days, n=st.integers(min_value=0, max_value=40))
+def test_an_acknowledgement_becomes_overdue_exactly_one_working_day_after_its_limit(
+    country, start, n
+):
+    party = {"KR": "KOR", "JP": "JPN", "US": "USA", None: "NATO"}[country]
+    assert not overdue(party, start, add_working_days(start, n, country), n)
+    assert overdue(party, start, add_working_days(start, n + 1, country), n)

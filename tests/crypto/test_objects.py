@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,9 @@ from gsomia.crypto.objects import (
     ObjectKind,
     Reason,
     Receipt,
+    VisitAnswer,
+    Visitor,
+    VisitRequest,
     sign_object,
     verify_object,
 )
@@ -149,6 +152,32 @@ SAMPLES: dict[ObjectKind, Claims] = {
         reported_at=AT,
         at=AT,
         summary="a courier's case holding one copy went missing between two sites",
+    ),
+    ObjectKind.VISIT_REQUEST: VisitRequest(
+        iss="JPN",
+        iat=IAT,
+        request_id="v-2026-0005",
+        requester="JPN",
+        host="KOR",
+        agreement="KOR-JPN-GSOMIA-2016",
+        type="one-time",
+        purpose="missile warning data exchange",
+        facility="JCS operations centre, Seoul",
+        first_day=date(2027, 1, 18),
+        last_day=date(2027, 1, 20),
+        max_marking="군사Ⅱ급비밀",
+        visitors=(Visitor(name="Sato Hiroshi", party="JPN", clearance="極秘"),),
+        requested_at=AT,
+    ),
+    ObjectKind.VISIT_ANSWER: VisitAnswer(
+        iss="KOR",
+        iat=IAT,
+        request_id="v-2026-0005",
+        host="KOR",
+        requester="JPN",
+        approved=True,
+        at=AT,
+        note="escort at gate 2",
     ),
 }
 

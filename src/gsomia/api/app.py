@@ -79,6 +79,8 @@ def create_app(
                 "notes": "/v1/notes",
                 "consent_requests": "/v1/consent-requests",
                 "consents": "/v1/consents",
+                "visits": "/v1/visits",
+                "visit_answers": "/v1/visit-answers",
                 "keys": "/v1/keys",
                 "checkpoint": "/v1/ledger/checkpoint",
                 "inclusion_proofs": "/v1/ledger/proofs/inclusion",

@@ -62,6 +62,16 @@ def router(node: Node, passphrase: bytes, wake: Callable[[], None]) -> APIRouter
 
         return await signed(request, cases.accept_incident)
 
+    @api.post("/v1/visits", status_code=201, summary="A request for visit, to its host (Art 8)")
+    async def visits(request: Request) -> JSONResponse:
+        return await signed(request, inbound.accept_visit_request)
+
+    @api.post(
+        "/v1/visit-answers", status_code=201, summary="The host's approval or refusal of a visit"
+    )
+    async def visit_answers(request: Request) -> JSONResponse:
+        return await signed(request, inbound.accept_visit_answer)
+
     @api.get("/v1/keys", summary="This node's signed public key set")
     def keys() -> dict[str, Any]:
         from gsomia.node.commands import keys as key_commands

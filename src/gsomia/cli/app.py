@@ -29,6 +29,7 @@ from gsomia.cli.commands import (
     persons,
     sealing,
     setup,
+    visits,
 )
 
 app = typer.Typer(
@@ -52,6 +53,7 @@ for module in (
     sealing,
     ledger,
     federation,
+    visits,
 ):
     module.register(app)
 
@@ -126,6 +128,7 @@ HINTS: dict[tuple[str, str | None], str] = {
     ("NotFound", "peer"): "list them with: gsomia peer list",
     ("NotFound", "consent-request"): "list them with: gsomia consent requests",
     ("NotFound", "incident"): "list them with: gsomia incident list",
+    ("NotFound", "visit"): "list them with: gsomia visit list",
     ("InvalidRequest", "peer"): "add the partner's node with: gsomia peer add",
     ("Busy", None): "or raise GSOMIA_BUSY_TIMEOUT",
 }

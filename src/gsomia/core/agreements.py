@@ -157,6 +157,47 @@ class Articles:
     survival: str
     scope: str | None = None
     forwarding: str | None = None
+    visits: str | None = None
+
+
+class VisitType(StrEnum):
+    """Kinds of visit in common practice; the treaties name none (Art 8 of the Korea–Japan
+    GSOMIA states no visit types and no lead time)."""
+
+    ONE_TIME = "one-time"
+    RECURRING = "recurring"
+    EMERGENCY = "emergency"
+
+
+@dataclass(frozen=True, slots=True)
+class HostCalendar:
+    """Where a host counts its working days: a country of the `holidays` package (weekends
+    and public holidays) and the time zone its days run in."""
+
+    country: str
+    time_zone: ZoneInfo
+
+
+def _lead_days() -> dict[VisitType, int]:
+    return {VisitType.ONE_TIME: 20, VisitType.RECURRING: 20, VisitType.EMERGENCY: 3}
+
+
+def _longest_days() -> dict[VisitType, int]:
+    return {VisitType.ONE_TIME: 30, VisitType.EMERGENCY: 30}
+
+
+@dataclass(frozen=True)
+class VisitPractice:
+    """How visits under an agreement go in practice, configured per agreement: none of it is
+    treaty text (Art 8 states no lead time). Lead times are counted in the host's working
+    days; a recurring visit lasts at most `recurring_months`; a one-time or emergency visit
+    at most `longest_days` days."""
+
+    lead_working_days: Mapping[VisitType, int] = field(default_factory=_lead_days)
+    longest_days: Mapping[VisitType, int] = field(default_factory=_longest_days)
+    recurring_months: int = 12
+    calendars: Mapping[str, HostCalendar] = field(default_factory=dict)
+    """Hosts' calendars that replace the built-in ones (KOR, JPN, USA)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +211,8 @@ class Equivalence:
 @dataclass(frozen=True)
 class Agreement:
     """One agreement as data: its parties, entry into force and legal time zone, term and
-    notice rule (Art 21), equivalence table (Art 4), scope, and where each rule sits."""
+    notice rule (Art 21), equivalence table (Art 4), scope, visit practice (Art 8), and where
+    each rule sits."""
 
     id: str
     title: str
@@ -188,6 +230,7 @@ class Agreement:
     forwarding_requires_originator_approval: bool = False
     signed: str | None = None
     source: str = ""
+    visits: VisitPractice = field(default_factory=VisitPractice)
     _rows: dict[tuple[str, str], Equivalence] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

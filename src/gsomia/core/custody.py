@@ -10,14 +10,14 @@ gets.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from gsomia.core.agreements import AgreementBook
 from gsomia.core.errors import Denied, InvalidRequest
 from gsomia.core.markings import Level, at_or_above
 from gsomia.core.policy import Code, Decision, Reason
-from gsomia.core.workdays import working_days_between
+from gsomia.core.workdays import country_of, working_days_between
 
 CHANGE_ARTICLE = "Art 6(g)"
 DISPOSAL_ARTICLE = "Art 6(h), Art 13"
@@ -119,4 +119,5 @@ def disposed(reference: str, disposal: Disposal, at: datetime, action: str) -> D
 def overdue(party: str, sent: date, today: date, working_days: int) -> bool:
     """Whether a notice sent on `sent` and still unacknowledged on `today` waited more than
     `working_days` of `party`'s working days (practice: the treaty says "without delay")."""
-    return working_days_between(party, sent, today) > working_days
+    waited = working_days_between(sent, today + timedelta(days=1), country_of(party))
+    return waited > working_days

@@ -33,6 +33,12 @@ class Code(StrEnum):
     PROTECTION_SURVIVES = "protection_survives"
     CONSENT_VALID = "consent_valid"
     RETURN_TO_ORIGINATOR = "return_to_originator"
+    VISIT_WINDOW_VALID = "visit_window_valid"
+    LEAD_TIME_MET = "lead_time_met"
+    VISIT_APPROVED = "visit_approved"
+    VISITOR_LISTED = "visitor_listed"
+    WITHIN_VISIT_WINDOW = "within_visit_window"
+    WITHIN_VISIT_LEVEL = "within_visit_level"
     # Reasons that deny.
     NO_AGREEMENT = "no_agreement"
     AGREEMENT_NOT_IN_FORCE = "agreement_not_in_force"
@@ -46,6 +52,16 @@ class Code(StrEnum):
     CONSENT_EXPIRED = "consent_expired"
     ITEM_DESTROYED = "item_destroyed"
     ITEM_RETURNED = "item_returned"
+    VISIT_WINDOW_INVALID = "visit_window_invalid"
+    VISIT_WINDOW_PASSED = "visit_window_passed"
+    LEAD_TIME_SHORT = "lead_time_short"
+    NO_HOST_CALENDAR = "no_host_calendar"
+    VISITOR_NOT_OF_REQUESTER = "visitor_not_of_requester"
+    VISIT_NOT_APPROVED = "visit_not_approved"
+    VISIT_REFUSED = "visit_refused"
+    VISITOR_NOT_LISTED = "visitor_not_listed"
+    OUTSIDE_VISIT_WINDOW = "outside_visit_window"
+    ABOVE_VISIT_LEVEL = "above_visit_level"
 
 
 @dataclass(frozen=True, slots=True)

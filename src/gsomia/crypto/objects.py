@@ -1,5 +1,6 @@
 """Signed objects that outlive one hop: receipts, consents, consent refusals, diplomatic notes,
-incident notices and acknowledgements, each a JWS compact serialisation (RFC 7515 §7.1) signed with Ed25519.
+notices and reports about items, incident notices, requests for visit and their answers, and
+acknowledgements, each a JWS compact serialisation (RFC 7515 §7.1) signed with Ed25519.
 
 Any party verifies them offline, given the signer's public key: JPN verifies the consent KOR
 gave for an item that the USA relays, with gsomia or with any JOSE library that knows Ed25519.
@@ -27,8 +28,9 @@ allowed); this module adds the kinds, the claims and the errors a person can act
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any, Final, Self, TypeVar
+from typing import Annotated, Any, Final, Literal, Self, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from joserfc import jws
@@ -74,6 +76,8 @@ class ObjectKind(StrEnum):
     ITEM_NOTICE = "gsomia-item-notice+jws"
     ITEM_REPORT = "gsomia-item-report+jws"
     INCIDENT = "gsomia-incident+jws"
+    VISIT_REQUEST = "gsomia-visit-request+jws"
+    VISIT_ANSWER = "gsomia-visit-answer+jws"
 
     @property
     def noun(self) -> str:
@@ -316,6 +320,70 @@ class Ack(Claims):
         return self
 
 
+class Visitor(BaseModel):
+    """A visitor as the requesting party names it, with the clearance it assures (a native
+    marking of its own scheme, or None)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    party: Party
+    clearance: Annotated[str, Field(min_length=1, max_length=64)] | None
+
+
+class VisitRequest(Claims):
+    """A request for visit from the visiting party's competent authority to the host's
+    (Art 8): what for, where, on which days (inclusive, in the host's time zone), the
+    highest level of the host's scheme, and who, with the clearances it assures."""
+
+    request_id: Text
+    requester: Party
+    host: Party
+    agreement: Text
+    type: Literal["one-time", "recurring", "emergency"]
+    purpose: Annotated[str, Field(min_length=1, max_length=2000)]
+    facility: Annotated[str, Field(min_length=1, max_length=300)]
+    first_day: date
+    last_day: date
+    max_marking: Annotated[str, Field(min_length=1, max_length=64)]
+    """The highest level, a native marking of the host's scheme."""
+    visitors: tuple[Visitor, ...] = Field(min_length=1, max_length=100)
+    requested_at: Instant
+
+    @model_validator(mode="after")
+    def _asked_by_the_visiting_party(self) -> Self:
+        if self.iss != self.requester:
+            raise ValueError("a request for visit is signed by the visiting party")
+        if self.host == self.requester:
+            raise ValueError("a visit is requested of another party")
+        if self.last_day < self.first_day:
+            raise ValueError("a visit ends on or after its first day")
+        return self
+
+
+class VisitAnswer(Claims):
+    """The host's approval or refusal of a request for visit (Art 8: only the host grants
+    permission), with the reasons of its decision."""
+
+    request_id: Text
+    host: Party
+    requester: Party
+    approved: bool
+    at: Instant
+    """When the host decided."""
+    note: str = Field(default="", max_length=2000)
+    """The host's note on an approval, or its reason for a refusal."""
+    reasons: tuple[Reason, ...] = ()
+
+    @model_validator(mode="after")
+    def _given_by_the_host(self) -> Self:
+        if self.iss != self.host:
+            raise ValueError("a visit is approved or refused by its host")
+        if not self.approved and not self.note:
+            raise ValueError("a refusal states its reason")
+        return self
+
+
 MODELS: Final[dict[ObjectKind, type[Claims]]] = {
     ObjectKind.RECEIPT: Receipt,
     ObjectKind.CONSENT: Consent,
@@ -325,6 +393,8 @@ MODELS: Final[dict[ObjectKind, type[Claims]]] = {
     ObjectKind.ITEM_NOTICE: ItemNotice,
     ObjectKind.ITEM_REPORT: ItemReport,
     ObjectKind.INCIDENT: IncidentNotice,
+    ObjectKind.VISIT_REQUEST: VisitRequest,
+    ObjectKind.VISIT_ANSWER: VisitAnswer,
 }
 """The claims each kind carries."""
 

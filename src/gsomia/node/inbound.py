@@ -33,6 +33,7 @@ from gsomia.ledger.entries import canonical_json
 from gsomia.node import journal, wire
 from gsomia.node.commands.items import record_item, transfer_item
 from gsomia.node.commands.keys import keyring, sign_object, verify_from
+from gsomia.node.commands.visits import insert_visit
 from gsomia.node.context import Node, Tx
 from gsomia.store import log, tables
 from gsomia.store import registry as register
@@ -500,6 +501,95 @@ def accept_consent(
             objects.ObjectKind.CONSENT if state == "granted" else objects.ObjectKind.CONSENT_REFUSAL
         )
         return Answered(201, {"ack": acknowledgement(tx, ring, key or of, kind)})
+
+    return answer_once(node, sender, key, body, body.decode(), handle)
+
+
+# -- visits (Art 8) ------------------------------------------------------------------------------
+
+
+def accept_visit_request(
+    node: Node, sender: str, key: str | None, body: bytes, passphrase: bytes
+) -> Answered:
+    """Keep a request for visit made of this node's party, as host, for an officer to answer
+    (Art 8: requests go from the visiting party's competent authority to the host's)."""
+    message = wire.parse(wire.VisitRequestMessage, body)
+    own, ring = _own_and_ring(node, passphrase)
+    request = verify_from(
+        ring, sender, message.request, objects.ObjectKind.VISIT_REQUEST, objects.VisitRequest
+    )
+    if request.requester != sender:
+        raise Denied(f"{sender} sent a request for visit made by {request.requester}")
+    if request.host != own:
+        raise Denied(
+            f"the request for visit asks {request.host} to host it, not {own}: only the host "
+            "it names answers it (Art 8)"
+        )
+    if key != request.request_id:
+        raise InvalidRequest("a request for visit's Idempotency-Key is its request id")
+
+    def handle(tx: Tx) -> Answered:
+        agreement = tx.book.agreement(request.agreement)
+        if set(agreement.parties) != {own, sender}:
+            raise InvalidRequest(f"{agreement.id} does not bind {sender} and {own}")
+        if tx.book.scheme(own).exact(request.max_marking) is None:
+            raise InvalidRequest(f"{request.max_marking!r} is not a marking of {own}'s scheme")
+        insert_visit(tx, request, message.request, "pending", None)
+        journal.state_row(tx, "visit_requested_of_us", "visits", request.request_id)
+        return Answered(
+            201,
+            {
+                "ack": acknowledgement(
+                    tx, ring, request.request_id, objects.ObjectKind.VISIT_REQUEST
+                )
+            },
+        )
+
+    return answer_once(node, sender, key, body, body.decode(), handle)
+
+
+def accept_visit_answer(
+    node: Node, sender: str, key: str | None, body: bytes, passphrase: bytes
+) -> Answered:
+    """Keep the host's signed approval or refusal of a request this node made; an answer
+    from any party but the visit's host is refused (Art 8: only the host grants)."""
+    message = wire.parse(wire.VisitAnswerMessage, body)
+    own, ring = _own_and_ring(node, passphrase)
+    answer = verify_from(
+        ring, sender, message.answer, objects.ObjectKind.VISIT_ANSWER, objects.VisitAnswer
+    )
+
+    def handle(tx: Tx) -> Answered:
+        visits = tables.visits
+        row = tx.connection.execute(
+            select(visits).where(visits.c.id == answer.request_id)
+        ).one_or_none()
+        if row is None or row.requester != own:
+            raise InvalidRequest(f"{own} made no request for visit {answer.request_id}")
+        if sender != row.host or answer.host != row.host:
+            raise Denied(
+                f"{sender} answered the request for visit {row.id}, which asks {row.host}: "
+                "only the host approves or refuses a visit (Art 8)"
+            )
+        if answer.requester != own:
+            raise InvalidRequest(f"the answer is for {answer.requester}'s request, not {own}'s")
+        if row.state != "requested":
+            raise Conflict(f"the request for visit {row.id} was already {row.state}")
+        state = "approved" if answer.approved else "refused"
+        tx.connection.execute(
+            update(visits)
+            .where(visits.c.id == row.id)
+            .values(
+                state=state,
+                answer=message.answer,
+                answered_at=answer.at,
+                answer_note=answer.note or None,
+            )
+        )
+        journal.state_row(tx, f"visit_{state}", "visits", row.id)
+        return Answered(
+            201, {"ack": acknowledgement(tx, ring, key or row.id, objects.ObjectKind.VISIT_ANSWER)}
+        )
 
     return answer_once(node, sender, key, body, body.decode(), handle)
 

@@ -46,6 +46,8 @@ class Kind(StrEnum):
     ITEM_REPORT = "item-report"
     NOTICE_ACK = "notice-ack"
     INCIDENT = "incident"
+    VISIT_REQUEST = "visit-request"
+    VISIT_ANSWER = "visit-answer"
 
 
 PATHS = {
@@ -58,6 +60,8 @@ PATHS = {
     Kind.ITEM_REPORT: "/v1/notices",
     Kind.NOTICE_ACK: "/v1/notices",
     Kind.INCIDENT: "/v1/incidents",
+    Kind.VISIT_REQUEST: "/v1/visits",
+    Kind.VISIT_ANSWER: "/v1/visit-answers",
 }
 
 

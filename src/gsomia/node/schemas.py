@@ -112,6 +112,22 @@ class ArticlesView(Model):
     survival: str
     scope: str | None
     forwarding: str | None
+    visits: str | None
+
+
+class HostCalendarView(Model):
+    country: str
+    time_zone: str
+
+
+class VisitPracticeView(Model):
+    """Visit practice under an agreement, never treaty text (Art 8 states no lead time)."""
+
+    lead_working_days: dict[str, int]
+    longest_days: dict[str, int]
+    recurring_months: int
+    calendars: dict[str, HostCalendarView]
+    """Hosts' calendars the agreement names, beyond the built-in KOR, JPN and USA ones."""
 
 
 class AgreementView(Model):
@@ -131,6 +147,7 @@ class AgreementView(Model):
     equivalence: list[dict[str, str | list[str]]]
     """Rows of the table: `english` and each party's markings."""
     articles: ArticlesView
+    visits: VisitPracticeView
     source: str
 
     @classmethod
@@ -170,6 +187,16 @@ class AgreementView(Model):
                 survival=a.articles.survival,
                 scope=a.articles.scope,
                 forwarding=a.articles.forwarding,
+                visits=a.articles.visits,
+            ),
+            visits=VisitPracticeView(
+                lead_working_days={str(k): v for k, v in a.visits.lead_working_days.items()},
+                longest_days={str(k): v for k, v in a.visits.longest_days.items()},
+                recurring_months=a.visits.recurring_months,
+                calendars={
+                    party: HostCalendarView(country=c.country, time_zone=c.time_zone.key)
+                    for party, c in a.visits.calendars.items()
+                },
             ),
             source=a.source,
         )

@@ -111,6 +111,16 @@ class IncidentMessage(_Model):
     """The signed incident notice (a step of a case of loss or compromise, Art 17)."""
 
 
+class VisitRequestMessage(_Model):
+    request: str
+    """The visiting party's signed request for visit."""
+
+
+class VisitAnswerMessage(_Model):
+    answer: str
+    """The host's signed approval or refusal."""
+
+
 class Answer(_Model):
     """What a node answers a signed request with: one signed object."""
 

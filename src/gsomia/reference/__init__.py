@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -24,10 +25,13 @@ from gsomia.core.agreements import (
     Equivalence,
     Event,
     EventKind,
+    HostCalendar,
     Kind,
     NoticeRule,
     Reactivation,
     Term,
+    VisitPractice,
+    VisitType,
 )
 from gsomia.core.errors import GsomiaError, InvalidInstant
 from gsomia.core.labels import check_topic
@@ -83,6 +87,37 @@ class ArticlesFile(_Model):
     survival: str
     scope: str | None = None
     forwarding: str | None = None
+    visits: str | None = None
+
+
+class CalendarFile(_Model):
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    """An ISO 3166-1 alpha-2 code the `holidays` package knows (KR, JP, US)."""
+    time_zone: str
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        if value not in holidays.list_supported_countries():
+            raise ValueError(f"the holidays package has no public holidays for {value!r}")
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _known_zone(value)
+
+
+class VisitsFile(_Model):
+    """Visit practice (never treaty text: Art 8 states no lead time); defaults 20/20/3
+    working days, one-time and emergency visits up to 30 days, recurring up to 12 months."""
+
+    lead_working_days: dict[VisitType, Annotated[int, Field(ge=0, le=260)]] = {}
+    longest_days: dict[
+        Literal[VisitType.ONE_TIME, VisitType.EMERGENCY], Annotated[int, Field(ge=1, le=366)]
+    ] = {}
+    recurring_months: int = Field(default=12, ge=1, le=12)
+    calendars: dict[PARTY, CalendarFile] = {}
 
 
 class AgreementFile(_Model):
@@ -102,15 +137,20 @@ class AgreementFile(_Model):
     forwarding_requires_originator_approval: bool = False
     articles: ArticlesFile
     source: str = ""
+    visits: VisitsFile = VisitsFile()
 
     @field_validator("legal_time_zone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
-        return value
+        return _known_zone(value)
+
+
+def _known_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+    return value
 
 
 class EventFile(_Model):
@@ -225,6 +265,24 @@ def parse_agreement(text: str, path: str, schemes: Mapping[str, Scheme]) -> Agre
         forwarding_requires_originator_approval=data.forwarding_requires_originator_approval,
         signed=data.signed,
         source=data.source,
+        visits=_visit_practice(data.visits),
+    )
+
+
+def _visit_practice(data: VisitsFile) -> VisitPractice:
+    """The file's visit practice over the defaults: only what it names changes."""
+    default = VisitPractice()
+    return VisitPractice(
+        lead_working_days={**default.lead_working_days, **data.lead_working_days},
+        longest_days={
+            **default.longest_days,
+            **{VisitType(k): v for k, v in data.longest_days.items()},
+        },
+        recurring_months=data.recurring_months,
+        calendars={
+            party: HostCalendar(host.country, ZoneInfo(host.time_zone))
+            for party, host in data.calendars.items()
+        },
     )
 
 

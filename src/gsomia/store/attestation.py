@@ -112,6 +112,7 @@ BOUND: dict[str, Bound] = {
             ),
         ),
         Bound(tables.incident_notices, "id"),
+        Bound(tables.visits, "id"),
     )
 }
 """Every attested table, by name. A table added to the schema that decisions rely on belongs

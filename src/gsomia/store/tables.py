@@ -535,3 +535,32 @@ incident_notices = Table(
 """Each step of a case as a signed notice (`direction` `sent` to the originator `party`, or
 `received` from the reporting `party`), with the originator node's signed acknowledgement and
 the instant it acknowledged (for a notice sent: the acknowledgement's own instant)."""
+
+visits = Table(
+    "visits",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("requester", String(8), nullable=False),
+    Column("host", String(8), nullable=False),
+    Column("agreement_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("facility", Text, nullable=False),
+    Column("first_day", String(10), nullable=False),
+    Column("last_day", String(10), nullable=False),
+    Column("max_marking", String(64), nullable=False),
+    Column("visitors", JSON, nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("request", Text, nullable=False),
+    Column("answer", Text),
+    Column("answered_at", UTCDateTime),
+    Column("answer_note", Text),
+    Column("decision_id", Integer, ForeignKey("decisions.id")),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+"""Requests for visit (Art 8), made by this node's party or of it as host: the signed request
+(its visitors with the clearances the requesting party assures), the days in the host's time
+zone, the highest level in the host's scheme, and the host's signed answer. `state` is
+`requested` at the requesting node until answered, `pending` at the host until it decides,
+then `approved` or `refused` at both."""

@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
 def decision_list(
     ctx: typer.Context,
     kind: Annotated[
-        str | None, typer.Option(help="release, transfer, receipt, access or seal.")
+        str | None, typer.Option(help="release, transfer, receipt, access, seal or visit.")
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
