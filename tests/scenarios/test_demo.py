@@ -69,6 +69,8 @@ def test_the_demo_plays_a_live_act_between_three_serving_nodes(played):
     assert "custody KOR → USA → JPN" in report
     assert "gsomia/JPN/witness, gsomia/USA/witness" in report
     assert "Korea sees JPN 秘 via USA; USA CONFIDENTIAL." in report
+    assert "only Korea, the host, approves (Art 8), and Japan's node records the approval" in report
+    assert "follows the case to its conclusion: concluded, reported by JPN" in report
     assert "content erased: True); reading it again: denied (item_destroyed)" in report
     assert "Korea's node shows Japan's copy destroyed." in report
     assert not list(directory.glob("live-*.txt"))  # no plaintext left behind

@@ -5,8 +5,11 @@ pinned by each other, and each is served by `gsomia serve` on a free loopback po
 releases a sealed item to Japan (delivered, receipted, opened), gives its notice of
 termination as a signed note that Japan's node records, and, once the agreement has lapsed in
 this counterfactual, relays an item to Japan through the United States under TISA, with its
-consent checked by Japan itself. Each node's checkpoints are cosigned by the others'
-witnesses. The nodes stop at the end.
+consent checked by Japan itself. Then, illustratively: Japan asks to visit a Korean facility
+and Korea, the host, approves; Japan reports a possible compromise of a Korean item and Korea
+follows the case; Korea re-marks the relayed item and its notice follows the item's custody
+through the United States to Japan; Japan destroys its copy and Korea is told. Each node's
+checkpoints are cosigned by the others' witnesses. The nodes stop at the end.
 """
 
 from __future__ import annotations
@@ -28,7 +31,18 @@ from rich.console import Console
 
 from gsomia.core.agreements import EventKind
 from gsomia.node import queries, witnessing
-from gsomia.node.commands import custody, items, keys, ledger, lifecycle, peers, persons, setup
+from gsomia.node.commands import (
+    custody,
+    incidents,
+    items,
+    keys,
+    ledger,
+    lifecycle,
+    peers,
+    persons,
+    setup,
+    visits,
+)
 from gsomia.node.context import Node
 from gsomia.node.settings import Settings
 
@@ -211,6 +225,7 @@ class Live:
             f"signature itself and registers {arrived.reference} ({arrived.holder_marking}), "
             f"custody {' → '.join([hops[0].sender, *(h.to for h in hops)])}."
         )
+        self.visit_and_incident(copy.reference, reader.name)
         self.after_hand_over(relayed.reference, copy.reference, reader.id)
         size = ledger.cosigned_head(kor).size
 
@@ -222,6 +237,71 @@ class Live:
         self.say(
             f"Korea's ledger checkpoint of {size} entries carries the cosignatures of {named}: "
             "a history rewritten afterwards would be refused by them."
+        )
+
+    def visit_and_incident(self, copy: str, visitor: str) -> None:
+        """Illustrative: Japan asks to visit a Korean facility and Korea, the host, approves;
+        Japan reports a possible compromise of a Korean item, and Korea follows each step."""
+        kor, jpn = self.nodes["KOR"], self.nodes["JPN"]
+        plan = self.story["visit"]
+        asked = visits.request_visit(
+            jpn,
+            host="KOR",
+            visitors=[visitor],
+            purpose=plan["purpose"],
+            facility=plan["facility"],
+            first_day=plan["from"],
+            last_day=plan["until"],
+            max_marking=plan["max_marking"],
+            kind="one-time",
+            passphrase=self.secret,
+            at=plan["asked"],
+        )
+        assert asked.visit is not None
+        request = asked.visit.id
+
+        def arrived() -> bool:
+            return any(v.id == request for v in visits.visits(kor))
+
+        self._until(arrived, "the request for visit at Korea")
+        visits.approve(kor, request, self.secret, plan["approved"])
+
+        def approved() -> bool:
+            return visits.show(jpn, request).state == "approved"
+
+        self._until(approved, "Korea's approval at Japan")
+        lead = visits.show(kor, request).lead_time
+        self.say(
+            f"Japan asks to visit {plan['facility']} from {plan['from']} to {plan['until']} "
+            f"(illustrative); the request reaches Korea's node signed, with "
+            f"{lead.available if lead else '?'} Korean working days of lead time against the "
+            f"{lead.required if lead else '?'} of practice; only Korea, the host, approves "
+            "(Art 8), and Japan's node records the approval."
+        )
+        plan = self.story["incident"]
+        case = incidents.report(
+            jpn,
+            [copy],
+            "possible-compromise",
+            plan["discovered"],
+            plan["summary"],
+            plan["reported"],
+            self.secret,
+        )
+        incidents.investigate(jpn, case.id, plan["investigating"], passphrase=self.secret)
+        incidents.conclude(
+            jpn, case.id, plan["result"], plan["measures"], plan["concluded"], self.secret
+        )
+
+        def followed() -> bool:
+            return any(c.id == case.id and c.state == "concluded" for c in incidents.incidents(kor))
+
+        self._until(followed, "the case's steps at Korea")
+        seen = incidents.incident(kor, case.id)
+        self.say(
+            f"Japan reports a possible compromise of {copy} (illustrative); Korea, the "
+            f"originator, is told at once (Art 17) and follows the case to its conclusion: "
+            f"{seen.state}, reported by {seen.reporter}, result and measures received."
         )
 
     def after_hand_over(self, relayed: str, copy: str, witness: int) -> None:
