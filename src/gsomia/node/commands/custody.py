@@ -357,11 +357,7 @@ def holders(
         today = _instant(tx, at).astimezone(zone).date()
         level = tx.book.scheme(item.originator).by_marking(item.marking)
         originated = item.originator_reference or item.reference
-        sent = [
-            n
-            for n in changes.notices(tx.connection, item.originator, originated)
-            if n.by != own or n.sender is None
-        ]
+        sent = changes.notices(tx.connection, item.originator, originated)
         own_notices = [n for n in sent if n.by == item.originator]
         rows = changes.holders(tx.connection, [n.id for n in own_notices])
         by_notice = {n.id: n for n in own_notices}

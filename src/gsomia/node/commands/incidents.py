@@ -158,34 +158,14 @@ def report(
         instant = tx.instant(at) if at is not None else tx.now
         case = rules.report(incident_kind, tx.instant(discovered), instant, summary or "")
         case_id = outbox.new_id()
-        tx.connection.execute(
-            insert(tables.incidents).values(
-                id=case_id,
-                role=REPORTER,
-                reporter=own,
-                kind=case.kind.value,
-                state=case.state.value,
-                summary=(summary or "").strip(),
-                discovered_at=case.discovered_at,
-                reported_at=case.reported_at,
-                note="",
-                result="",
-                measures="",
-                recorded_at=tx.now,
-            )
-        )
-        tx.connection.execute(
-            insert(tables.incident_items),
-            [
-                {
-                    "case_id": case_id,
-                    "item_id": record.id,
-                    "reference": record.reference,
-                    "originator": record.originator,
-                    "originator_reference": record.originator_reference or record.reference,
-                }
-                for record in records
-            ],
+        _insert_case(
+            tx,
+            case_id,
+            REPORTER,
+            own,
+            case,
+            (summary or "").strip(),
+            [(r, r.originator_reference or r.reference) for r in records],
         )
         journal.state_row(tx, "incident_reported", "incidents", case_id)
         _notify(tx, case_id, Step.REPORT, passphrase)
@@ -426,23 +406,24 @@ def _originated(tx: Tx, own: str, holder: str, reference: str) -> register.ItemR
     return register.item(tx.connection, row.id)
 
 
-def _open_received(
-    tx: Tx, notice: objects.IncidentNotice, items: list[register.ItemRecord]
+def _insert_case(
+    tx: Tx,
+    case_id: str,
+    role: str,
+    reporter: str,
+    case: Case,
+    summary: str,
+    items: list[tuple[register.ItemRecord, str]],
 ) -> None:
-    if notice.state is not State.REPORTED:
-        raise Conflict(
-            f"case {notice.case_id} was never reported to this node: its "
-            f"{rules.STEP_TO[notice.state].value} step comes after the report"
-        )
-    case = rules.report(notice.kind, notice.discovered_at, notice.reported_at, notice.summary)
+    """A case as reported, with its items (each with the originator's reference)."""
     tx.connection.execute(
         insert(tables.incidents).values(
-            id=notice.case_id,
-            role=ORIGINATOR,
-            reporter=notice.reporter,
+            id=case_id,
+            role=role,
+            reporter=reporter,
             kind=case.kind.value,
             state=case.state.value,
-            summary=notice.summary,
+            summary=summary,
             discovered_at=case.discovered_at,
             reported_at=case.reported_at,
             note="",
@@ -455,14 +436,34 @@ def _open_received(
         insert(tables.incident_items),
         [
             {
-                "case_id": notice.case_id,
+                "case_id": case_id,
                 "item_id": item.id,
                 "reference": item.reference,
                 "originator": item.originator,
-                "originator_reference": item.reference,
+                "originator_reference": originated,
             }
-            for item in items
+            for item, originated in items
         ],
+    )
+
+
+def _open_received(
+    tx: Tx, notice: objects.IncidentNotice, items: list[register.ItemRecord]
+) -> None:
+    if notice.state is not State.REPORTED:
+        raise Conflict(
+            f"case {notice.case_id} was never reported to this node: its "
+            f"{rules.STEP_TO[notice.state].value} step comes after the report"
+        )
+    case = rules.report(notice.kind, notice.discovered_at, notice.reported_at, notice.summary)
+    _insert_case(
+        tx,
+        notice.case_id,
+        ORIGINATOR,
+        notice.reporter,
+        case,
+        notice.summary,
+        [(item, item.reference) for item in items],
     )
     journal.state_row(tx, "incident_received", "incidents", notice.case_id)
 
