@@ -29,6 +29,7 @@ from gsomia.cli.commands import (
     persons,
     sealing,
     setup,
+    users,
     visits,
 )
 
@@ -54,6 +55,7 @@ for module in (
     ledger,
     federation,
     visits,
+    users,
 ):
     module.register(app)
 
