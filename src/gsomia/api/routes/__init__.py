@@ -19,8 +19,7 @@ from gsomia.node.context import Node
 PREFIX = "/api/v1"
 
 
-def router(node: Node, passphrase: bytes, wake: Callable[[], None]) -> APIRouter:
-    gate = Gate(node)
+def router(node: Node, passphrase: bytes, wake: Callable[[], None], gate: Gate) -> APIRouter:
     api = APIRouter(prefix=PREFIX)
     api.include_router(registry.router(node, passphrase, wake, gate))
     api.include_router(security.router(node, passphrase, wake, gate))
