@@ -21,6 +21,7 @@ from gsomia.cli.commands import (
     custody,
     decide,
     decisions,
+    export,
     federation,
     incidents,
     items,
@@ -54,6 +55,7 @@ for module in (
     ledger,
     federation,
     visits,
+    export,
 ):
     module.register(app)
 

@@ -1085,3 +1085,23 @@ class VerifyView(Model):
     first_divergence: int | None
     rows_checked: int
     problems: list[ProblemView]
+
+
+class ExportedItemView(DecisionView):
+    """An item considered for an export, with the decision that let it go or kept it back."""
+
+    item: str
+    decision_id: int | None
+    """None for an export to the registry's own party, which decides nothing."""
+
+
+class StixExportView(Model):
+    """A STIX export: for whom, at which instant, since when, and what went and what not."""
+
+    party: str
+    recipient: str
+    at: Instant
+    since: Instant | None
+    output: str
+    exported: list[ExportedItemView]
+    withheld: list[ExportedItemView]
