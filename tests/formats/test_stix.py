@@ -33,7 +33,7 @@ def summary(**changes):
         "registered_at": datetime(2019, 7, 25, 1, 30, tzinfo=UTC),
         "modified_at": datetime(2019, 7, 25, 1, 30, tzinfo=UTC),
     }
-    return stix.ItemSummary(**values | changes)
+    return stix.ItemSummary.model_validate(values | changes)
 
 
 def objects(text, kind=None):
@@ -235,7 +235,7 @@ summaries = st.builds(
 
 @given(st.lists(summaries, max_size=4, unique_by=lambda s: s.reference))
 def test_every_bundle_reads_back_to_the_items_written(items):
-    consistent = {}
+    consistent: dict[str, str] = {}
     for item in items:  # one English name per marking, as an equivalence table gives
         consistent.setdefault(item.marking, item.english)
     items = [i.model_copy(update={"english": consistent[i.marking]}) for i in items]
