@@ -42,7 +42,7 @@ def objects(text, kind=None):
 
 
 def test_a_bundle_is_valid_stix_2_1_for_the_stix2_library():
-    text = stix.write_bundle("KOR", "JPN", [summary(tlp="amber+strict")], AT)
+    text = stix.write_bundle("KOR", "JPN", [summary(tlp="amber+strict")])
     parsed = stix2.parse(text, allow_custom=False, version="2.1")
     assert parsed.type == "bundle"
     assert {o["spec_version"] for o in objects(text)} == {"2.1"}
@@ -52,7 +52,7 @@ def test_a_tool_without_gsomias_extensions_reads_the_bundle_and_its_markings():
     """A receiving tool that knows only STIX 2.1 (stix2 in a fresh process, which takes an
     object type it has no class for as custom content) parses it, sees each item's marking
     definitions, and reads the TLP."""
-    text = stix.write_bundle("KOR", "JPN", [summary(tlp="red")], AT)
+    text = stix.write_bundle("KOR", "JPN", [summary(tlp="red")])
     program = (
         "import json, sys, stix2\n"
         "bundle = stix2.parse(sys.stdin.read(), allow_custom=True)\n"
@@ -74,7 +74,7 @@ def test_one_marking_definition_per_classification_used():
         summary(reference="B"),
         summary(reference="C", marking="秘", english="CONFIDENTIAL"),
     ]
-    text = stix.write_bundle("KOR", "JPN", items, AT)
+    text = stix.write_bundle("KOR", "JPN", items)
     classifications = [
         m["extensions"][stix.CLASSIFICATION_EXTENSION]
         for m in objects(text, "marking-definition")
@@ -88,7 +88,7 @@ def test_one_marking_definition_per_classification_used():
 
 def test_the_extension_definitions_declare_what_they_extend():
     """STIX 2.1 §7.3: a new SDO and a property extension, each defined once, by gsomia."""
-    text = stix.write_bundle("KOR", "JPN", [summary()], AT)
+    text = stix.write_bundle("KOR", "JPN", [summary()])
     by_id = {o["id"]: o for o in objects(text, "extension-definition")}
     assert by_id[stix.ITEM_EXTENSION]["extension_types"] == ["new-sdo"]
     assert by_id[stix.CLASSIFICATION_EXTENSION]["extension_types"] == ["property-extension"]
@@ -100,18 +100,18 @@ def test_tlp_markings_are_the_ones_oasis_publishes(level):
     published = json.loads(
         (VECTORS / "stix-tlp-2.0" / f"tlp-{level}.json").read_text(encoding="utf-8")
     )["objects"][0]
-    text = stix.write_bundle("KOR", "JPN", [summary(tlp=level)], AT)
+    text = stix.write_bundle("KOR", "JPN", [summary(tlp=level)])
     [written] = [m for m in objects(text, "marking-definition") if m["id"] == published["id"]]
     assert written == published
 
 
 def test_no_tlp_marking_without_a_mapping():
-    text = stix.write_bundle("KOR", "JPN", [summary()], AT)
+    text = stix.write_bundle("KOR", "JPN", [summary()])
     assert not set(stix.TLP_MARKINGS.values()) & {o["id"] for o in objects(text)}
 
 
 def test_an_item_carries_no_content_only_what_a_delivery_names():
-    text = stix.write_bundle("KOR", "JPN", [summary()], AT)
+    text = stix.write_bundle("KOR", "JPN", [summary()])
     [item] = objects(text, "gsomia-item")
     assert set(item) - {
         "type",
@@ -140,16 +140,16 @@ def test_an_item_carries_no_content_only_what_a_delivery_names():
 
 def test_the_same_item_keeps_its_identifier_and_a_change_is_a_new_version():
     """STIX 2.1 §3.6: one object, versions told apart by `modified`."""
-    first = objects(stix.write_bundle("KOR", "JPN", [summary()], AT), "gsomia-item")[0]
+    first = objects(stix.write_bundle("KOR", "JPN", [summary()]), "gsomia-item")[0]
     changed = summary(modified_at=AT, marking="秘", english="CONFIDENTIAL")
-    second = objects(stix.write_bundle("KOR", "JPN", [changed], AT), "gsomia-item")[0]
+    second = objects(stix.write_bundle("KOR", "JPN", [changed]), "gsomia-item")[0]
     assert first["id"] == second["id"]
     assert first["created"] == second["created"]
     assert second["modified"] > first["modified"]
 
 
 def test_a_gsomia_item_with_a_property_it_does_not_define_is_refused():
-    text = stix.write_bundle("KOR", "JPN", [summary()], AT)
+    text = stix.write_bundle("KOR", "JPN", [summary()])
     document = json.loads(text)
     [item] = [o for o in document["objects"] if o["type"] == "gsomia-item"]
     item["content"] = "the plan itself"
@@ -158,7 +158,7 @@ def test_a_gsomia_item_with_a_property_it_does_not_define_is_refused():
 
 
 def test_an_item_whose_marking_is_not_its_marking_definitions_is_refused():
-    text = stix.write_bundle("KOR", "JPN", [summary()], AT)
+    text = stix.write_bundle("KOR", "JPN", [summary()])
     document = json.loads(text)
     [item] = [o for o in document["objects"] if o["type"] == "gsomia-item"]
     item["marking"] = "秘"
@@ -167,7 +167,7 @@ def test_an_item_whose_marking_is_not_its_marking_definitions_is_refused():
 
 
 def test_an_item_without_a_classification_marking_is_refused():
-    text = stix.write_bundle("KOR", "JPN", [summary(tlp="green")], AT)
+    text = stix.write_bundle("KOR", "JPN", [summary(tlp="green")])
     document = json.loads(text)
     [item] = [o for o in document["objects"] if o["type"] == "gsomia-item"]
     item["object_marking_refs"] = [stix.TLP_MARKINGS["green"]]
@@ -186,7 +186,7 @@ def test_what_is_not_a_stix_bundle_is_refused_in_one_line(text):
 
 
 def test_an_empty_export_is_a_valid_bundle_of_its_exporter():
-    read = stix.read_bundle(stix.write_bundle("KOR", "JPN", [], AT))
+    read = stix.read_bundle(stix.write_bundle("KOR", "JPN", []))
     assert (read.exporter, read.recipient, read.items) == ("KOR", None, ())
 
 
@@ -239,5 +239,5 @@ def test_every_bundle_reads_back_to_the_items_written(items):
     for item in items:  # one English name per marking, as an equivalence table gives
         consistent.setdefault(item.marking, item.english)
     items = [i.model_copy(update={"english": consistent[i.marking]}) for i in items]
-    read = stix.read_bundle(stix.write_bundle("KOR", "JPN", items, AT))
+    read = stix.read_bundle(stix.write_bundle("KOR", "JPN", items))
     assert (read.exporter, list(read.items)) == ("KOR", items)

@@ -24,6 +24,7 @@ when it is read.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -141,9 +142,7 @@ class Bundle(BaseModel):
     items: tuple[ItemSummary, ...]
 
 
-def write_bundle(
-    exporter: str, recipient: str, items: Sequence[ItemSummary], created: datetime
-) -> str:
+def write_bundle(exporter: str, recipient: str, items: Sequence[ItemSummary]) -> str:
     """The bundle of `items` `exporter` gives `recipient`, as JSON text, checked with stix2."""
     exporter_id = _party_id(exporter)
     objects: list[dict[str, Any]] = [
@@ -164,9 +163,11 @@ def write_bundle(
     objects.extend(classifications.values())
     objects.extend(_tlp(level) for level in TLP_MARKINGS if level in tlps)
     objects.extend(_item(exporter, exporter_id, item) for item in items)
+    # The bundle is a wrapper, not a versioned object: its id names its exact content.
+    digest = hashlib.sha256(json.dumps(objects, sort_keys=True).encode()).hexdigest()
     bundle = {
         "type": "bundle",
-        "id": f"bundle--{uuid.uuid5(NAMESPACE, f'{exporter}:{recipient}:{_stamp(created)}')}",
+        "id": f"bundle--{uuid.uuid5(NAMESPACE, digest)}",
         "objects": objects,
     }
     text = json.dumps(bundle, ensure_ascii=False, indent=2) + "\n"
@@ -224,9 +225,10 @@ def _summary(item: dict[str, Any], by_id: Mapping[str, dict[str, Any]]) -> ItemS
             f"not {len(classifications)}"
         )
     classification = classifications[0]
-    if (classification["party"], classification["classification"]) != (
+    if (classification["party"], classification["classification"], classification["english"]) != (
         item["recipient"],
         item["marking"],
+        item["english"],
     ):
         raise InvalidRequest(
             f"item {item['reference']!r} is marked {item['marking']} for {item['recipient']} "

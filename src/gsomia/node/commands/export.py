@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from gsomia.core.markings import Level
 from gsomia.core.policy import Decision
 from gsomia.formats import stix
 from gsomia.node import journal
@@ -67,8 +68,9 @@ def _export(
                 continue
             if to == own:
                 if items.out_of_use(tx, item, "exported") is None:
-                    summaries.append(_own_summary(item, modified, tlp))
-                    exported.append(_own_view(item))
+                    level = _held_level(tx, item)
+                    summaries.append(_own_summary(item, level, modified, tlp))
+                    exported.append(_own_view(item, level))
                 continue
             decision, decision_id = _decide(tx, item, to, instant)
             view = ExportedItemView(
@@ -79,7 +81,7 @@ def _export(
                 exported.append(view)
             else:
                 withheld.append(view)
-        text = stix.write_bundle(own, to, summaries, instant)
+        text = stix.write_bundle(own, to, summaries)
         return StixExportView(
             party=own,
             recipient=to,
@@ -147,8 +149,14 @@ def _summary(
     )
 
 
+def _held_level(tx: Tx, item: ItemRecord) -> Level:
+    """The level the registry marks its copy with: its own for a copy it received (Art 4)."""
+    label = items.label_of(tx, item)
+    return label.holder_level or label.level
+
+
 def _own_summary(
-    item: ItemRecord, modified: datetime, tlp: dict[str, stix.Tlp]
+    item: ItemRecord, level: Level, modified: datetime, tlp: dict[str, stix.Tlp]
 ) -> stix.ItemSummary:
     return stix.ItemSummary(
         reference=item.reference,
@@ -157,24 +165,24 @@ def _own_summary(
         originator_reference=item.originator_reference or item.reference,
         originator_marking=item.marking,
         recipient=item.holder,
-        marking=item.holder_marking or item.marking,
-        english=item.english,
+        marking=level.marking,
+        english=level.english,
         topic=item.topic,
         purpose=item.purpose,
         releasable_to=tuple(sorted(item.releasable_to)) if item.releasable_to is not None else None,
         caveats=item.caveats,
         registered_at=item.registered_at,
         modified_at=modified,
-        tlp=tlp.get(item.english.upper()),
+        tlp=tlp.get(level.english.upper()),
     )
 
 
-def _own_view(item: ItemRecord) -> ExportedItemView:
+def _own_view(item: ItemRecord, level: Level) -> ExportedItemView:
     return ExportedItemView(
         allowed=True,
         agreement=None,
-        recipient_marking=item.holder_marking or item.marking,
-        equivalent=item.english,
+        recipient_marking=level.marking,
+        equivalent=level.english,
         reasons=[],
         item=item.reference,
         decision_id=None,
