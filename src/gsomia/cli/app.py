@@ -30,6 +30,7 @@ from gsomia.cli.commands import (
     persons,
     sealing,
     setup,
+    users,
     visits,
 )
 
@@ -55,6 +56,7 @@ for module in (
     ledger,
     federation,
     visits,
+    users,
     export,
 ):
     module.register(app)
