@@ -17,6 +17,7 @@ from typing import IO
 
 from gsomia.core.markings import Level
 from gsomia.core.policy import Decision
+from gsomia.errors import InvalidRequest
 from gsomia.formats import stix
 from gsomia.node import journal
 from gsomia.node.commands import items
@@ -197,8 +198,6 @@ def _tlp_setting(text: str | None) -> list[tuple[str, str]]:
             continue
         english, sep, label = part.partition("=")
         if not sep or not english.strip():
-            from gsomia.errors import InvalidRequest
-
             raise InvalidRequest(
                 f"stix_tlp: {part.strip()!r} is not LEVEL=TLP (e.g. SECRET=amber+strict)"
             )
