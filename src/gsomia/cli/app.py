@@ -21,6 +21,7 @@ from gsomia.cli.commands import (
     custody,
     decide,
     decisions,
+    export,
     federation,
     incidents,
     items,
@@ -56,6 +57,7 @@ for module in (
     federation,
     visits,
     users,
+    export,
 ):
     module.register(app)
 

@@ -1117,3 +1117,23 @@ class TokenView(Model):
     user: str
     created_at: datetime
     revoked_at: datetime | None
+
+
+class ExportedItemView(DecisionView):
+    """An item considered for an export, with the decision that let it go or kept it back."""
+
+    item: str
+    decision_id: int | None
+    """None for an export to the registry's own party, which decides nothing."""
+
+
+class StixExportView(Model):
+    """A STIX export: for whom, at which instant, since when, and what went and what not."""
+
+    party: str
+    recipient: str
+    at: Instant
+    since: Instant | None
+    output: str
+    exported: list[ExportedItemView]
+    withheld: list[ExportedItemView]
