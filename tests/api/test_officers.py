@@ -66,6 +66,7 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, Action]] = [
     ("POST", "/api/v1/items/KOR-2018-0001/releases", {"to": "JPN"}, Action.HAND_OVER),
     ("POST", "/api/v1/items/KOR-2018-0001/transfers", {"to": "USA"}, Action.HAND_OVER),
     ("POST", "/api/v1/items/KOR-2018-0001/access", {"person": 1}, Action.OPEN_ITEMS),
+    ("POST", "/api/v1/exports/stix", {"for": "JPN"}, Action.HAND_OVER),
     ("GET", "/api/v1/releases", None, Action.READ_REGISTER),
     ("GET", "/api/v1/consents", None, Action.READ_REGISTER),
     ("GET", "/api/v1/deliveries", None, Action.READ_REGISTER),
@@ -303,3 +304,22 @@ def test_tokens_are_shown_once_and_kept_as_digests(served) -> None:
         hashes = [r.password_hash for r in connection.execute(tables.users.select())]
     assert secret not in dump
     assert all(h.startswith("$argon2id$") and PASSWORD not in h for h in hashes)
+
+
+def test_a_stix_export_through_the_api_holds_only_what_the_partner_may_see(served) -> None:
+    """Art 4 and Art 5: an item released to JPN goes with JPN's marking; one marked above
+    what the agreement covers does not."""
+    _, client, tokens = served
+    registrar = tokens[Role.REGISTRY_OFFICER]
+    for title, marking in (("Shared", "II"), ("Kept", "I")):
+        body = {"title": title, "marking": marking, "topic": "nk-missile", "at": "2018-01-02"}
+        assert call(client, "POST", "/api/v1/items", body, registrar).status_code == 201
+    answer = call(
+        client, "POST", "/api/v1/exports/stix", {"for": "JPN", "at": "2018-02-01"}, registrar
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("application/stix+json")
+    bundle = answer.json()
+    assert bundle["type"] == "bundle"
+    text = json.dumps(bundle, ensure_ascii=False)
+    assert "Shared" in text and "Kept" not in text

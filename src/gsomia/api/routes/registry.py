@@ -3,10 +3,11 @@ status, what-if decisions and routes, persons, items, releases, consents, decisi
 deliveries."""
 
 from collections.abc import Callable
+from io import BytesIO
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from gsomia.api.problems import problem
@@ -42,6 +43,7 @@ At = Annotated[
     Query(description="An instant (RFC 3339, or a date in the registry's zone); default now."),
 ]
 Text = Annotated[str, Field(min_length=1, max_length=500)]
+STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
 DENIED: dict[int | str, dict[str, Any]] = {403: {"description": "Denied, with the reasons"}}
 
 
@@ -63,6 +65,20 @@ class HandOver(BaseModel):
 
 class Access(BaseModel):
     person: Annotated[int, Field(ge=1, le=2**63 - 1)]
+    at: Annotated[str, Field(max_length=64)] | None = None
+
+
+class StixExport(BaseModel):
+    to: Annotated[
+        str | None,
+        Field(
+            alias="for",
+            min_length=1,
+            max_length=8,
+            description="The partner the bundle is for; default this registry's own party.",
+        ),
+    ] = None
+    since: Annotated[str, Field(max_length=64)] | None = None
     at: Annotated[str, Field(max_length=64)] | None = None
 
 
@@ -281,6 +297,30 @@ def router(node: Node, passphrase: bytes, wake: Callable[[], None], gate: Gate) 
     ) -> JSONResponse:
         view = act(officer, items.access_item, node, key, body.person, body.at or node.now())
         return decided(view)
+
+    @api.post(
+        "/exports/stix",
+        tags=["items"],
+        summary="The STIX 2.1 bundle of what a partner may see (each item decided, recorded)",
+        response_class=Response,
+        responses={200: {"content": {STIX_MEDIA_TYPE: {}}}},
+    )
+    def stix_export(
+        body: StixExport, *, officer: Annotated[Officer, gate.needs(Action.HAND_OVER)]
+    ) -> Response:
+        from gsomia.node.commands import export
+
+        bundle = BytesIO()
+        act(
+            officer,
+            export.export_stix,
+            node,
+            bundle,
+            recipient=body.to,
+            since=body.since,
+            at=body.at,
+        )
+        return Response(bundle.getvalue(), media_type=STIX_MEDIA_TYPE)
 
     # -- what happened ---------------------------------------------------------------------
 
