@@ -68,6 +68,74 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, Action]] = [
     ("POST", "/api/v1/items/KOR-2018-0001/access", {"person": 1}, Action.OPEN_ITEMS),
     ("POST", "/api/v1/exports/stix", {"for": "JPN"}, Action.HAND_OVER),
     ("GET", "/api/v1/releases", None, Action.READ_REGISTER),
+    (
+        "POST",
+        "/api/v1/items/KOR-2018-0001/remark",
+        {"marking": "III", "reference": "MND 1"},
+        Action.CHANGE_ITEMS,
+    ),
+    ("POST", "/api/v1/items/KOR-2018-0001/declassify", {"reference": "MND 2"}, Action.CHANGE_ITEMS),
+    (
+        "POST",
+        "/api/v1/items/KOR-2018-0001/recall",
+        {"ask": "destroyed", "reference": "MND 3"},
+        Action.CHANGE_ITEMS,
+    ),
+    (
+        "POST",
+        "/api/v1/items/KOR-2018-0001/destroy",
+        {"method": "shredding", "witness": 1},
+        Action.CHANGE_ITEMS,
+    ),
+    ("POST", "/api/v1/items/KOR-2018-0001/return", {}, Action.CHANGE_ITEMS),
+    ("POST", "/api/v1/items/KOR-2018-0001/copies", {"by": 1}, Action.CHANGE_ITEMS),
+    ("GET", "/api/v1/items/KOR-2018-0001/holders", None, Action.READ_REGISTER),
+    (
+        "POST",
+        "/api/v1/incidents",
+        {
+            "items": ["KOR-2018-0001"],
+            "kind": "loss",
+            "discovered": "2018-03-01",
+            "summary": "a folder missing",
+        },
+        Action.HANDLE_INCIDENTS,
+    ),
+    (
+        "POST",
+        "/api/v1/visits",
+        {
+            "host": "JPN",
+            "visitors": ["1"],
+            "purpose": "talks",
+            "facility": "MOD Tokyo",
+            "from": "2027-03-01",
+            "until": "2027-03-02",
+            "max_marking": "II",
+            "type": "one-time",
+        },
+        Action.REQUEST_VISITS,
+    ),
+    (
+        "POST",
+        "/api/v1/visits/none/access",
+        {"visitor": "Sato", "marking": "II"},
+        Action.ANSWER_VISITS,
+    ),
+    ("POST", "/api/v1/persons/1/need-to-know", {"topics": ["nk-missile"]}, Action.MANAGE_PERSONS),
+    (
+        "GET",
+        "/api/v1/what-if/access?reader_party=JPN&originator=KOR&marking=II&topic=nk-missile&clearance=II&need_to_know=nk-missile&at=2018-01-01",
+        None,
+        Action.WHAT_IF,
+    ),
+    ("POST", "/api/v1/keys/rotate", None, Action.MANAGE_KEYS),
+    (
+        "POST",
+        "/api/v1/peers",
+        {"party": "JPN", "url": "http://127.0.0.1:9", "keys": "{}"},
+        Action.MANAGE_PEERS,
+    ),
     ("GET", "/api/v1/consents", None, Action.READ_REGISTER),
     ("GET", "/api/v1/deliveries", None, Action.READ_REGISTER),
     ("GET", "/api/v1/decisions", None, Action.READ_DECISIONS),
@@ -323,3 +391,48 @@ def test_a_stix_export_through_the_api_holds_only_what_the_partner_may_see(serve
     assert bundle["type"] == "bundle"
     text = json.dumps(bundle, ensure_ascii=False)
     assert "Shared" in text and "Kept" not in text
+
+
+def test_the_after_hand_over_workflows_run_through_the_api(served) -> None:
+    """Art 6(g): the originator re-marks its item; Art 13: it destroys it with a certificate,
+    after which the item no longer opens (its access is denied)."""
+    _, client, tokens = served
+    registrar = tokens[Role.REGISTRY_OFFICER]
+    body = {"title": "Yield estimate", "marking": "II", "topic": "nk-missile", "at": "2018-01-02"}
+    reference = call(client, "POST", "/api/v1/items", body, registrar).json()["reference"]
+    person = call(
+        client,
+        "POST",
+        "/api/v1/persons",
+        {"name": "Park", "clearance": "I", "need_to_know": ["nk-missile"]},
+        registrar,
+    ).json()["id"]
+    remarked = call(
+        client,
+        "POST",
+        f"/api/v1/items/{reference}/remark",
+        {"marking": "III", "reference": "MND 18-3", "at": "2018-02-01"},
+        registrar,
+    )
+    assert remarked.status_code == 200, remarked.text
+    assert (
+        call(client, "GET", f"/api/v1/items/{reference}", None, registrar).json()["english"]
+        == "CONFIDENTIAL"
+    )
+    destroyed = call(
+        client,
+        "POST",
+        f"/api/v1/items/{reference}/destroy",
+        {"method": "shredding", "witness": person, "at": "2018-03-01"},
+        registrar,
+    )
+    assert destroyed.status_code == 200, destroyed.text
+    opened = call(
+        client,
+        "POST",
+        f"/api/v1/items/{reference}/access",
+        {"person": person, "at": "2018-04-01"},
+        registrar,
+    )
+    assert opened.status_code == 403
+    assert [r["code"] for r in opened.json()["reasons"]] == ["item_destroyed"]

@@ -4,10 +4,10 @@ A node's people act in one of four roles. The agreements say who may *see* class
 information (Art 7: clearance and need-to-know); these roles say who may *operate the
 registry*, which is the separation of duties a national security authority keeps:
 
-- the registry officer registers, releases, transfers, receives and opens items, and keeps
-  the persons and their need-to-know;
-- the security officer answers partners' consent and visit requests, handles loss and
-  compromise (Art 17) and records the agreements' notices and events;
+- the registry officer registers, releases, transfers, receives and opens items, re-marks,
+  recalls, destroys, returns and copies them, and keeps the persons and their need-to-know;
+- the security officer answers partners' consent and visit requests, requests visits,
+  handles loss and compromise (Art 17) and records the agreements' notices and events;
 - the auditor reads the decisions and the ledger and verifies it, and changes nothing;
 - the administrator keeps the accounts, the keys and the peers, and reads no item.
 
@@ -42,9 +42,13 @@ class Action(StrEnum):
     HAND_OVER = "hand-over"
     """Release or transfer an item to a partner."""
     OPEN_ITEMS = "open-items"
+    CHANGE_ITEMS = "change-items"
+    """Re-mark, declassify, recall, destroy, return or copy an item (Art 6(g), 6(h), 13)."""
     MANAGE_PERSONS = "manage-persons"
     ANSWER_CONSENTS = "answer-consents"
     ANSWER_VISITS = "answer-visits"
+    """Answer a partner's request for visit as host, and decide access during a visit."""
+    REQUEST_VISITS = "request-visits"
     HANDLE_INCIDENTS = "handle-incidents"
     GIVE_NOTICES = "give-notices"
     """Record an agreement's lifecycle events: notices, suspensions, withdrawals."""
@@ -60,11 +64,18 @@ _OFFICERS = _EVERYONE | {Action.WHAT_IF, Action.READ_REGISTER, Action.READ_DECIS
 
 ALLOWED: dict[Role, frozenset[Action]] = {
     Role.REGISTRY_OFFICER: _OFFICERS
-    | {Action.REGISTER_ITEMS, Action.HAND_OVER, Action.OPEN_ITEMS, Action.MANAGE_PERSONS},
+    | {
+        Action.REGISTER_ITEMS,
+        Action.HAND_OVER,
+        Action.OPEN_ITEMS,
+        Action.CHANGE_ITEMS,
+        Action.MANAGE_PERSONS,
+    },
     Role.SECURITY_OFFICER: _OFFICERS
     | {
         Action.ANSWER_CONSENTS,
         Action.ANSWER_VISITS,
+        Action.REQUEST_VISITS,
         Action.HANDLE_INCIDENTS,
         Action.GIVE_NOTICES,
         Action.READ_LEDGER,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 
-from gsomia.api.routes import admin, audit, registry, security
+from gsomia.api.routes import admin, audit, custody, registry, security
 from gsomia.api.routes.auth import Gate
 from gsomia.node.context import Node
 
@@ -23,6 +23,7 @@ def router(node: Node, passphrase: bytes, wake: Callable[[], None], gate: Gate) 
     api = APIRouter(prefix=PREFIX)
     api.include_router(registry.router(node, passphrase, wake, gate))
     api.include_router(security.router(node, passphrase, wake, gate))
+    api.include_router(custody.router(node, passphrase, wake, gate))
     api.include_router(audit.router(node, gate))
     api.include_router(admin.router(node, gate))
     return api

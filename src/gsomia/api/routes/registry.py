@@ -4,7 +4,7 @@ deliveries."""
 
 from collections.abc import Callable
 from io import BytesIO
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
@@ -32,6 +32,7 @@ from gsomia.node.schemas import (
     ItemDetailView,
     ItemView,
     PersonView,
+    ReasonView,
     ReleaseView,
     RouteView,
     SchemeView,
@@ -90,7 +91,19 @@ class NewPerson(BaseModel):
     position: Annotated[str, Field(max_length=200)] = ""
 
 
-def decided(view: ActionView, status: int = 201) -> JSONResponse:
+class Decided(Protocol):
+    """A recorded decision's answer: allowed or not, its reasons, its id."""
+
+    @property
+    def allowed(self) -> bool: ...
+    @property
+    def reasons(self) -> list[ReasonView]: ...
+    @property
+    def decision_id(self) -> int: ...
+    def to_json(self) -> Any: ...
+
+
+def decided(view: Decided, status: int = 201) -> JSONResponse:
     """An allowed action's result; a denied one as a 403 problem with its reasons."""
     if view.allowed:
         return JSONResponse(view.to_json(), status_code=status)
