@@ -198,3 +198,48 @@ def test_everything_drawn_lies_on_the_picture(start, offsets, now, months):
     xs = [drawn.now] + [m.x for m in drawn.marks] + [x for t in drawn.terms for x in t]
     assert all(timeline.LEFT <= x <= drawn.width - timeline.RIGHT for x in xs)
     assert all(a <= b for a, b in drawn.terms)
+
+
+def test_item_actions_follow_the_role_and_the_case_moves_from_the_inbox(site):
+    """Art 6(g) re-marking by the registry officer; Art 17 a loss reported by the security
+    officer from the item's page, then investigated from the inbox."""
+    log_in(site, "reg")
+    token = csrf_of(site.get("/items").text)
+    made = site.post(
+        "/items",
+        data={
+            "title": "Route survey",
+            "marking": "II",
+            "topic": "nk-missile",
+            "at": "2018-01-02",
+            "csrf_token": token,
+        },
+        follow_redirects=False,
+    ).headers["location"]
+    page = site.get(made).text
+    assert 'action="' + made + '/remark"' in page
+    assert "/incident" not in page
+    site.post(made + "/remark", data={"marking": "III", "reference": "MND 1", "csrf_token": token})
+    assert "CONFIDENTIAL" in site.get(made).text
+
+    site.cookies.clear()
+    log_in(site, "sec")
+    page = site.get(made).text
+    assert "/remark" not in page and made + "/incident" in page
+    token = csrf_of(page)
+    reported = site.post(
+        made + "/incident",
+        data={
+            "kind": "loss",
+            "discovered": "2018-03-01T09:00+09:00",
+            "summary": "folder missing",
+            "csrf_token": token,
+        },
+        follow_redirects=False,
+    )
+    assert reported.status_code == 303, reported.text
+    inbox = site.get("/inbox").text
+    assert "folder missing" in inbox and "/investigate" in inbox
+    case = inbox.split("/inbox/incidents/")[1].split("/")[0]
+    site.post(f"/inbox/incidents/{case}/investigate", data={"note": "", "csrf_token": token})
+    assert "/conclude" in site.get("/inbox").text

@@ -217,6 +217,52 @@ def _registry_pages(
 
         return attempt(request, visitor, "item.html", call)
 
+    @web.post("/items/{key}/remark")
+    def remark(
+        request: Request,
+        key: str,
+        visitor: Annotated[Visitor, needs(gate, Action.CHANGE_ITEMS)],
+        marking: Field,
+        reference: Field,
+    ) -> Response:
+        def call() -> Any:
+            done = custody.remark(node, key, marking, None, reference, passphrase)
+            wake()
+            return done
+
+        return _then(request, visitor, call, f"/items/{quote(key)}")
+
+    @web.post("/items/{key}/destroy")
+    def destroy(
+        request: Request,
+        key: str,
+        visitor: Annotated[Visitor, needs(gate, Action.CHANGE_ITEMS)],
+        method: Field,
+        witness: Annotated[int, Form(ge=1, le=2**63 - 1)],
+    ) -> Response:
+        def call() -> Any:
+            done = custody.destroy(node, key, method, witness, None, passphrase)
+            wake()
+            return done
+
+        return _then(request, visitor, call, f"/items/{quote(key)}")
+
+    @web.post("/items/{key}/incident")
+    def report_incident(
+        request: Request,
+        key: str,
+        visitor: Annotated[Visitor, needs(gate, Action.HANDLE_INCIDENTS)],
+        kind: Field,
+        discovered: Field,
+        summary: Field,
+    ) -> Response:
+        def call() -> Any:
+            done = incidents.report(node, [key], kind, discovered, summary, None, passphrase)
+            wake()
+            return done
+
+        return _then(request, visitor, call, "/inbox")
+
     # -- what-if ---------------------------------------------------------------------------
 
     @web.get("/what-if")
@@ -313,6 +359,35 @@ def _security_pages(
             answered = consents.refuse(node, request_id, reason, passphrase)
             wake()
             return answered
+
+        return _then(request, visitor, call, "/inbox")
+
+    @web.post("/inbox/incidents/{case_id}/investigate")
+    def investigate(
+        request: Request,
+        case_id: str,
+        visitor: Annotated[Visitor, needs(gate, Action.HANDLE_INCIDENTS)],
+        note: Optional = "",
+    ) -> Response:
+        def call() -> Any:
+            done = incidents.investigate(node, case_id, None, note, passphrase)
+            wake()
+            return done
+
+        return _then(request, visitor, call, "/inbox")
+
+    @web.post("/inbox/incidents/{case_id}/conclude")
+    def conclude(
+        request: Request,
+        case_id: str,
+        visitor: Annotated[Visitor, needs(gate, Action.HANDLE_INCIDENTS)],
+        result: Field,
+        measures: Field,
+    ) -> Response:
+        def call() -> Any:
+            done = incidents.conclude(node, case_id, result, measures, None, passphrase)
+            wake()
+            return done
 
         return _then(request, visitor, call, "/inbox")
 
