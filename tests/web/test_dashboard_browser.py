@@ -69,3 +69,29 @@ def test_a_korean_officer_reads_it_in_korean(kor: Node):
         section = page.locator("section.agreement").filter(has_text="KOR-JPN-GSOMIA-2016")
         expect(section.locator(".state")).to_have_text("종료 통보됨")
         expect(section.locator(".expiry")).to_contain_text("1일 남음")
+
+
+def test_the_pages_are_readable_and_usable_without_javascript(kor: Node):
+    """Login, the dashboard and the ledger's verification are plain forms and links."""
+    with chromium() as browser:
+        context = browser.new_context(java_script_enabled=False)
+        page = context.new_page()
+        log_in(page, kor.url, "en", PASSWORD)
+        page.goto(f"{kor.url}/?at=2019-11-22T12:00%2B09:00")
+        expect(page.locator(".expiry").first).to_contain_text("2019-11-23")
+        page.get_by_role("link", name="Ledger").click()
+        page.get_by_role("button", name="Verify the ledger").click()
+        expect(page.locator("#verified")).to_contain_text("Verified: the ledger holds")
+
+
+def test_the_keyboard_reaches_the_login_form_and_submits_it(kor: Node):
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{kor.url}/login")
+        expect(page.locator("#username")).to_be_focused()  # the form takes the focus
+        page.keyboard.type("en")
+        page.keyboard.press("Tab")
+        page.keyboard.type(PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{kor.url}/")
+        expect(page.locator("h1")).to_have_text("Agreements")

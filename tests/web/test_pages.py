@@ -243,3 +243,10 @@ def test_item_actions_follow_the_role_and_the_case_moves_from_the_inbox(site):
     case = inbox.split("/inbox/incidents/")[1].split("/")[0]
     site.post(f"/inbox/incidents/{case}/investigate", data={"note": "", "csrf_token": token})
     assert "/conclude" in site.get("/inbox").text
+
+
+def test_a_proof_before_any_checkpoint_says_why_on_the_ledger_page(site):
+    log_in(site, "aud")
+    answer = site.get("/ledger?position=0")
+    assert answer.status_code == 200
+    assert 'class="error"' in answer.text and "checkpoint" in answer.text

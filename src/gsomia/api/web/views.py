@@ -502,7 +502,12 @@ def _ledger(node: Node, position: int | None) -> dict[str, Any]:
         cosigned = ledger.cosigned_head(node)
     except GsomiaError:
         cosigned = None
-    proof = ledger.prove(node, position) if position is not None else None
+    proof, proof_error = None, None
+    if position is not None:
+        try:
+            proof = ledger.prove(node, position)
+        except GsomiaError as exc:
+            proof_error = exc.message
     with node.read() as tx:
         from gsomia.store import log
 
@@ -514,6 +519,7 @@ def _ledger(node: Node, position: int | None) -> dict[str, Any]:
         "entries": list(reversed(ledger.entries(node, start, 20))),
         "size": size,
         "proof": proof,
+        "proof_error": proof_error,
         "position": position,
     }
 
