@@ -479,7 +479,7 @@ def read_label(data: bytes | str) -> Written:
     root = safe_xml.parse(data, "the label")
     namespace = safe_xml.namespace(root.tag)
     if namespace == stanag4774.SCHEMA:
-        information = stanag4774.read_xml(data).confidentiality_information
+        information = stanag4774.read_xml_input(data).confidentiality_information
         uri = information.policy_uri or ""
         return Written(
             "4774",

@@ -21,7 +21,7 @@ from pydantic.alias_generators import to_pascal
 
 from gsomia.core.labels import Label
 from gsomia.core.markings import Level, Scheme
-from gsomia.errors import LabelAltered
+from gsomia.errors import LabelAltered, UnreadableXml
 from gsomia.formats import safe_xml
 
 SCHEMA = "urn:nato:stanag:4774:confidentialitymetadatalabel:1:0"
@@ -193,6 +193,15 @@ def read_xml(text: str | bytes) -> ConfidentialityLabel:
         )
     except ValidationError as exc:
         raise LabelAltered(f"not a STANAG 4774 label: {exc.errors()[0]['msg']}") from None
+
+
+def read_xml_input(text: str | bytes) -> ConfidentialityLabel:
+    """`read_xml` for a label given as input rather than found in a sealed item: a document
+    that is no 4774 label is bad input (`UnreadableXml`), not a label altered."""
+    try:
+        return read_xml(text)
+    except LabelAltered as exc:
+        raise UnreadableXml(exc.message) from None
 
 
 def write_xml(label: ConfidentialityLabel | ConfidentialityInformation) -> str:

@@ -67,7 +67,7 @@ class Draft:
 def draft(label: bytes, data_uri: str, data: bytes, kid: str) -> Draft:
     """A binding of the 4774 label `label` (its XML, bound as written, whatever else it
     carries) to the data object at `data_uri` whose SHA-256 is `data`."""
-    stanag4774.read_xml(label)  # a 4774 label, and safe to read
+    stanag4774.read_xml_input(label)  # a 4774 label, and safe to read
     nsmap = {"mb": NAMESPACE}
     root = etree.Element(f"{_MB}BindingInformation", nsmap=nsmap)
     container = etree.SubElement(root, f"{_MB}MetadataBindingContainer")
@@ -140,7 +140,7 @@ def read(data: bytes) -> Binding:
     if len(labels) != 1 or reference is None or not reference.get("URI"):
         raise UnreadableXml("the binding needs one label in Metadata and a DataReference URI")
     label_xml = etree.tostring(labels[0], encoding="unicode")
-    label = stanag4774.read_xml(label_xml)
+    label = stanag4774.read_xml_input(label_xml)
     data_uri = str(reference.get("URI"))
     info = signature.find(f"{_DS}SignedInfo")
     if info is None:
