@@ -40,8 +40,15 @@ ED25519 = "http://www.w3.org/2021/04/xmldsig-more#eddsa-ed25519"
 SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 _MB = f"{{{NAMESPACE}}}"
 _DS = f"{{{DSIG}}}"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-"""For the bytes defusedxml already accepted (no DTD): lxml only canonicalises them."""
+
+
+def _lxml(data: bytes) -> etree._Element:
+    """Bytes defusedxml already accepted (no DTD) read by lxml, only to canonicalise them;
+    a parser per call (lxml's parsers are not to be shared between threads)."""
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+    return etree.fromstring(data, parser)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +80,10 @@ def draft(label: bytes, data_uri: str, data: bytes, kid: str) -> Draft:
     container = etree.SubElement(root, f"{_MB}MetadataBindingContainer")
     binding = etree.SubElement(container, f"{_MB}MetadataBinding")
     metadata = etree.SubElement(binding, f"{_MB}Metadata")
-    metadata.append(etree.fromstring(label, _PARSER))
+    metadata.append(_lxml(label))
     etree.SubElement(binding, f"{_MB}DataReference", {"URI": data_uri})
     etree.indent(root)
-    root = etree.fromstring(etree.tostring(root), _PARSER)  # as a verifier will read it
+    root = _lxml(etree.tostring(root))  # as a verifier will read it
     document_digest = hashlib.sha256(_canonical(root)).digest()
     signature = etree.SubElement(root, f"{_DS}Signature", nsmap={"ds": DSIG})
     info = etree.SubElement(signature, f"{_DS}SignedInfo")
@@ -124,7 +131,7 @@ class Binding:
 def read(data: bytes) -> Binding:
     """A binding in the one profile gsomia writes; `UnreadableXml` for any other document."""
     safe_xml.parse(data, "the binding")
-    root = etree.fromstring(data, _PARSER)
+    root = _lxml(data)
     if root.tag != f"{_MB}BindingInformation":
         raise UnreadableXml(f"not a STANAG 4778 binding: its root is {root.tag}")
     signatures = root.findall(f"{_DS}Signature")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gsomia.errors import Conflict
+from gsomia.errors import Conflict, UnreadableXml
 from gsomia.formats import spif
 from gsomia.node import journal
 from gsomia.node.commands.labels import read_xml_file
@@ -19,12 +19,23 @@ from gsomia.node.context import Node
 from gsomia.node.schemas import PolicyImportedView
 from gsomia.store import documents
 
+NAME_LENGTH, OID_LENGTH = 64, 128
+"""The lengths of the `policies` table's name and OID columns."""
+
 
 def import_spif(node: Node, path: Path, *, replace: bool = False) -> PolicyImportedView:
     """Make the policy a SPIF defines a scheme of the registry."""
     data = read_xml_file(path)
     policy = spif.read_spif(data)
-    text = data.decode("utf-8")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UnreadableXml(f"{path}: the registry stores SPIFs in UTF-8; convert it") from None
+    if len(policy.name) > NAME_LENGTH or len(policy.oid) > OID_LENGTH:
+        raise UnreadableXml(
+            f"the SPIF's policy name or OID is too long to store (at most {NAME_LENGTH} and "
+            f"{OID_LENGTH} characters)"
+        )
     with node.write() as tx:
         stored = {p.name: p for p in documents.policies(tx.connection)}
         same_oid = [p for p in stored.values() if p.oid == policy.oid and p.name != policy.name]
