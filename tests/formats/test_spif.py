@@ -328,3 +328,9 @@ def test_malformed_xml_is_refused_in_one_line():
     with pytest.raises(UnreadableXml, match="not well-formed") as raised:
         spif.read_label("<label><unclosed>")
     assert "\n" not in raised.value.message
+
+
+@pytest.mark.parametrize("lacv", ["²", "1" * 5000, "-1", "0x2", ""])
+def test_a_lacv_that_is_no_decimal_integer_is_not_a_classification(lacv):
+    written = spif.Written("spiffing", None, NATO.oid, lacv, ())
+    assert [e.rule for e in spif.check(written, NATO)[0]] == ["definition"]

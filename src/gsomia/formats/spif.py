@@ -332,11 +332,22 @@ def _attribute(element: ET.Element, name: str, where: str) -> str:
     return value
 
 
+_LACV = re.compile(r"[0-9]{1,20}")
+
+
+def lacv_of(text: str | None) -> int | None:
+    """A LACV written in decimal (an ASN.1 INTEGER; the NATO SPIF pads some: "004"), or None
+    for anything else (ASCII digits only, at most 20 of them)."""
+    if text is None or not _LACV.fullmatch(text.strip()):
+        return None
+    return int(text.strip())
+
+
 def _lacv(text: str | None, where: str) -> int:
-    # A LACV is an ASN.1 INTEGER written in decimal; the NATO SPIF pads some ("004").
-    if text is None or not text.strip().isdigit():
+    lacv = lacv_of(text)
+    if lacv is None:
         raise UnreadableXml(f"the SPIF's {where} has no LACV (a non-negative integer): {text!r}")
-    return int(text)
+    return lacv
 
 
 def _flag(element: ET.Element, name: str) -> bool:
@@ -349,7 +360,7 @@ def _classification(element: ET.Element) -> Classification:
     return Classification(
         name,
         lacv,
-        int(element.get("hierarchy", str(lacv)).strip() or lacv),
+        _lacv(element.get("hierarchy", str(lacv)), f"classification {name!r}'s hierarchy"),
         _flag(element, "obsolete"),
         _markings(element),
         tuple(_group(e) for e in element.findall(f"{_S}requiredCategory")),
@@ -539,11 +550,8 @@ def resolve(written: Written, spif: Spif) -> Resolved:
     if written.form == "4774":
         classification = spif.classification_named(written.classification)
     else:
-        classification = (
-            spif.classification(int(written.classification))
-            if written.classification.isdigit()
-            else None
-        )
+        lacv = lacv_of(written.classification)
+        classification = spif.classification(lacv) if lacv is not None else None
     if classification is None:
         unknown.append(
             f"classification {written.classification!r} is not one of {spif.name}'s "
@@ -579,7 +587,8 @@ def _category_key(category: WrittenCategory, form: str, spif: Spif) -> CategoryK
         tag = tag_set.tag(tag_type)
         if tag is None:
             return f"tag set {tag_set.name!r} has no {tag_type} tag"
-        found = tag.by_lacv(int(category.value)) if category.value.isdigit() else None
+        lacv = lacv_of(category.value)
+        found = tag.by_lacv(lacv) if lacv is not None else None
     if found is None:
         return f"{category.value!r} is not a category of {tag_set.name!r} ({tag.type})"
     return (tag_set.oid, tag.type, found.lacv)
