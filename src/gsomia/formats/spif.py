@@ -346,7 +346,7 @@ def lacv_of(text: str | None) -> int | None:
 def _lacv(text: str | None, where: str) -> int:
     lacv = lacv_of(text)
     if lacv is None:
-        raise UnreadableXml(f"the SPIF's {where} has no LACV (a non-negative integer): {text!r}")
+        raise UnreadableXml(f"the SPIF's {where} is not a non-negative decimal integer: {text!r}")
     return lacv
 
 
@@ -356,11 +356,11 @@ def _flag(element: ET.Element, name: str) -> bool:
 
 def _classification(element: ET.Element) -> Classification:
     name = _attribute(element, "name", "securityClassification")
-    lacv = _lacv(element.get("lacv"), f"classification {name!r}")
+    lacv = _lacv(element.get("lacv"), f"LACV of classification {name!r}")
     return Classification(
         name,
         lacv,
-        _lacv(element.get("hierarchy", str(lacv)), f"classification {name!r}'s hierarchy"),
+        _lacv(element.get("hierarchy", str(lacv)), f"hierarchy of classification {name!r}"),
         _flag(element, "obsolete"),
         _markings(element),
         tuple(_group(e) for e in element.findall(f"{_S}requiredCategory")),
@@ -394,7 +394,7 @@ def _tag(element: ET.Element, classes: set[str]) -> Tag:
         categories.append(
             Category(
                 category_name,
-                _lacv(category.get("lacv"), f"category {category_name!r} of {name!r}"),
+                _lacv(category.get("lacv"), f"LACV of category {category_name!r} of {name!r}"),
                 _flag(category, "obsolete"),
                 _markings(category),
                 excluded,
@@ -416,7 +416,7 @@ def _ref(element: ET.Element) -> CategoryRef:
     return CategoryRef(
         _attribute(element, "tagSetRef", safe_xml.local(element.tag)),
         _tag_type(element),
-        None if lacv is None else _lacv(lacv, "category reference"),
+        None if lacv is None else _lacv(lacv, "LACV of a category reference"),
     )
 
 
