@@ -172,6 +172,28 @@ def test_scheme_import_makes_the_spif_a_scheme_once(gsomia, tmp_path):
     assert gsomia("ledger", "verify").code == 0
 
 
+def test_an_imported_policy_serves_as_the_spif(gsomia, tmp_path):
+    label = str(VECTORS / "nato-4774-17-4.nato")
+    missing = gsomia("label", "check", label, "--spif", "NATO")
+    assert missing.code == 2 and "gsomia scheme import" in missing.stderr
+    assert gsomia("scheme", "import", SPIF).code == 0
+    for ref in ("NATO", "1.3.26.1.3.1"):
+        assert gsomia("label", "check", label, "--spif", ref).code == 0
+    shown = gsomia("label", "show", label, "--spif", "NATO", "--json").json
+    assert shown["policy"] == {"name": "NATO", "oid": "1.3.26.1.3.1"}
+
+
+def test_convert_never_writes_over_the_spif(gsomia, tmp_path):
+    spif = tmp_path / "policy.xml"
+    spif.write_bytes((VECTORS / "nato-4774-policy.xml").read_bytes())
+    label = str(VECTORS / "nato-4774-17-2.nato")
+    result = gsomia(
+        "label", "convert", label, "--spif", str(spif), "--to", "spiffing", "-o", str(spif)
+    )
+    assert result.code == 2
+    assert spif.read_bytes() == (VECTORS / "nato-4774-policy.xml").read_bytes()
+
+
 @pytest.fixture
 def keyed(gsomia, monkeypatch):
     monkeypatch.setenv("GSOMIA_PASSPHRASE", "correct horse battery staple")

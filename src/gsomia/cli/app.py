@@ -137,10 +137,8 @@ HINTS: dict[tuple[str, str | None], str] = {
     ("NotFound", "visit"): "list them with: gsomia visit list",
     ("InvalidRequest", "peer"): "add the partner's node with: gsomia peer add",
     ("Busy", None): "or raise GSOMIA_BUSY_TIMEOUT",
-    (
-        "Conflict",
-        "spif-replace",
-    ): "if it supersedes the stored one: gsomia scheme import FILE --replace",
+    ("NotFound", "policy"): "import it with: gsomia scheme import SPIF.xml (or give the file)",
+    ("Conflict", "spif-replace"): "if it supersedes the stored one: scheme import FILE --replace",
     ("BindingRefused", "partner-keys"): "import the signer's key set: gsomia keys import FILE",
 }
 """What the command line adds to an error of the node, by error class and subject."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -16,13 +16,28 @@ label_app = typer.Typer(
 )
 
 Spif = Annotated[
-    Path, typer.Option("--spif", help="The SPIF (XML Security Policy Information File).")
+    str,
+    typer.Option(
+        "--spif",
+        help="The SPIF (XML Security Policy Information File), or the name or OID of a "
+        "policy imported with `gsomia scheme import`.",
+    ),
 ]
 
 
 class Form(StrEnum):
     STANAG_4774 = "4774"
     SPIFFING = "spiffing"
+
+
+def _policy(ctx: typer.Context, value: str) -> Any:
+    """The SPIF a file names or, when no such file exists, an imported policy."""
+    from gsomia.node.commands import labels, policies
+
+    if Path(value).exists():
+        return labels.read_spif_file(Path(value))
+    with node(ctx) as opened:
+        return policies.stored_policy(opened, value)
 
 
 def register(app: typer.Typer) -> None:
@@ -32,12 +47,12 @@ def register(app: typer.Typer) -> None:
 
 
 @label_app.command("show")
-def label_show(file: Path, spif: Spif, as_json: JsonFlag = False) -> None:
+def label_show(ctx: typer.Context, file: Path, spif: Spif, as_json: JsonFlag = False) -> None:
     """A label's policy, classification, categories and the marking its SPIF prescribes;
     the label may be in the ADatP-4774 XML form or spiffing's numeric form."""
     from gsomia.node.commands import labels
 
-    view = labels.show_label(file, spif)
+    view = labels.show_label(file, _policy(ctx, spif))
     if as_json:
         render.model(view)
         return
@@ -51,6 +66,7 @@ def label_show(file: Path, spif: Spif, as_json: JsonFlag = False) -> None:
 
 @label_app.command("convert")
 def label_convert(
+    ctx: typer.Context,
     file: Path,
     spif: Spif,
     to: Annotated[Form, typer.Option("--to", help="The form to write.")],
@@ -63,7 +79,7 @@ def label_convert(
     input's form is recognised by itself."""
     from gsomia.node.commands import labels
 
-    view, text = labels.convert_label(file, spif, to.value, output)
+    view, text = labels.convert_label(file, _policy(ctx, spif), to.value, output, [Path(spif)])
     if output is None:
         render.say(text.rstrip("\n"))
     else:
@@ -71,11 +87,11 @@ def label_convert(
 
 
 @label_app.command("check")
-def label_check(file: Path, spif: Spif, as_json: JsonFlag = False) -> None:
+def label_check(ctx: typer.Context, file: Path, spif: Spif, as_json: JsonFlag = False) -> None:
     """Check a label against its SPIF: exit 0 valid, 1 invalid (with the rules broken)."""
     from gsomia.node.commands import labels
 
-    view = labels.check_label(file, spif)
+    view = labels.check_label(file, _policy(ctx, spif))
     if as_json:
         render.model(view)
     else:

@@ -1,11 +1,13 @@
 """STANAG 4774 labels read against a SPIF: shown, converted between forms, checked.
 
-These read files only: a label (in the ADatP-4774 XML or spiffing's numeric form, recognised
-by itself) and the SPIF that governs it. Nothing is recorded.
+A label (in the ADatP-4774 XML or spiffing's numeric form, recognised by itself) is read
+against the SPIF that governs it: a SPIF file, or a policy imported into the registry
+(`policies.stored_policy`). Nothing is recorded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from gsomia.formats import safe_xml, spif, stanag4774
@@ -31,9 +33,8 @@ def read_spif_file(path: Path) -> spif.Spif:
     return spif.read_spif(read_xml_file(path))
 
 
-def show_label(source: Path, spif_path: Path) -> LabelShowView:
+def show_label(source: Path, policy: spif.Spif) -> LabelShowView:
     """What a label says under its SPIF: policy, classification, categories, marking."""
-    policy = read_spif_file(spif_path)
     written = spif.read_label(read_xml_file(source))
     label = spif.resolve(written, policy).require()
     information = spif.to_4774(label, policy).confidentiality_information
@@ -51,10 +52,14 @@ def show_label(source: Path, spif_path: Path) -> LabelShowView:
 
 
 def convert_label(
-    source: Path, spif_path: Path, to: str, destination: Path | None
+    source: Path,
+    policy: spif.Spif,
+    to: str,
+    destination: Path | None,
+    forbidden: Collection[Path] = (),
 ) -> tuple[LabelConvertView, str]:
-    """The label in the form `to` (written to `destination` when given), and its text."""
-    policy = read_spif_file(spif_path)
+    """The label in the form `to` (written to `destination` when given, never over the
+    input or `forbidden`), and its text."""
     written = spif.read_label(read_xml_file(source))
     label = spif.resolve(written, policy).require()
     if to == "4774":
@@ -62,7 +67,7 @@ def convert_label(
     else:
         text = spif.write_spiffing(label, policy)
     if destination is not None:
-        files.write_small(destination, text.encode(), forbidden=[source, spif_path])
+        files.write_small(destination, text.encode(), forbidden=[source, *forbidden])
     view = LabelConvertView(
         file=str(source),
         form=written.form,
@@ -72,9 +77,8 @@ def convert_label(
     return view, text
 
 
-def check_label(source: Path, spif_path: Path) -> LabelCheckView:
+def check_label(source: Path, policy: spif.Spif) -> LabelCheckView:
     """Whether a label keeps its SPIF's rules; every rule it breaks is a reason."""
-    policy = read_spif_file(spif_path)
     written = spif.read_label(read_xml_file(source))
     errors, warnings = spif.check(written, policy)
     return LabelCheckView(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gsomia.errors import Conflict, UnreadableXml
+from gsomia.errors import Conflict, NotFound, UnreadableXml
 from gsomia.formats import spif
 from gsomia.node import journal
 from gsomia.node.commands.labels import read_xml_file
@@ -70,6 +70,16 @@ def import_spif(node: Node, path: Path, *, replace: bool = False) -> PolicyImpor
             c.name for c in sorted(policy.classifications, key=lambda c: -c.hierarchy)
         ],
     )
+
+
+def stored_policy(node: Node, ref: str) -> spif.Spif:
+    """An imported policy by its name or OID (`NotFound` if none)."""
+    with node.read() as tx:
+        stored = documents.policies(tx.connection)
+    found = next((p for p in stored if ref in (p.name, p.oid)), None)
+    if found is None:
+        raise NotFound(f"no SPIF file {ref} and no imported policy of that name", subject="policy")
+    return spif.read_spif(found.document.encode("utf-8"))
 
 
 def imported(node: Node) -> list[spif.Spif]:
