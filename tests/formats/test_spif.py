@@ -318,6 +318,17 @@ def test_a_deeply_nested_document_is_refused():
         spif.read_label(deep)
 
 
+def test_a_document_of_too_many_elements_is_refused():
+    swarm = "<label>" + "<a/>" * (safe_xml.MAX_ELEMENTS + 1) + "</label>"
+    with pytest.raises(UnreadableXml, match="more than 250000 elements"):
+        spif.read_label(swarm)
+
+
+def test_an_empty_document_is_refused():
+    with pytest.raises(UnreadableXml, match="not well-formed"):
+        spif.read_label(b"")
+
+
 def test_a_huge_document_is_refused_before_parsing():
     huge = b"<label>" + b" " * safe_xml.MAX_BYTES + b"</label>"
     with pytest.raises(UnreadableXml, match="refused unread"):
