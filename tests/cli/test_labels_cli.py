@@ -217,6 +217,20 @@ def test_bind_and_verify_binding(keyed, tmp_path):
     assert verified.code == 0, verified.stderr
     assert verified.json["signer"] == "KOR"
     assert (verified.json["policy"], verified.json["classification"]) == ("NATO", "RESTRICTED")
+    spaced = tmp_path / "sub dir" / "the plans.bin"
+    spaced.parent.mkdir()
+    spaced.write_bytes(b"more plans")
+    bound = gsomia(
+        "bind",
+        str(spaced),
+        "--label",
+        str(VECTORS / "nato-4774-17-1.nato"),
+        "-o",
+        str(tmp_path / "s.xml"),
+        "--json",
+    )
+    assert bound.json["data_uri"] == "sub%20dir/the%20plans.bin"
+    assert gsomia("verify-binding", str(tmp_path / "s.xml")).code == 0
     moved = tmp_path / "elsewhere"
     moved.mkdir()
     shutil.copy(data, moved / "copy.bin")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from gsomia.crypto.signatures import sign_detached, verify_detached
 from gsomia.errors import BindingRefused, UnreadableInput
@@ -40,7 +41,8 @@ def bind(
     label = read_xml_file(label_path)
     files.check_output(destination, [*node.database_files(), source, label_path])
     digest = _sha256(source)
-    uri = Path(os.path.relpath(source.resolve(), destination.resolve().parent)).as_posix()
+    # A relative URI reference (RFC 3986): the path from the binding's folder, percent-encoded.
+    uri = quote(Path(os.path.relpath(source.resolve(), destination.resolve().parent)).as_posix())
     with node.read() as tx:
         ring = keyring(tx, passphrase)
     kid, key = ring.signing()
@@ -102,4 +104,4 @@ def _beside(binding: Path, uri: str) -> Path:
             f"the binding names its data object by {uri!r}, not a relative path; give it "
             "with --data"
         )
-    return binding.parent / uri
+    return binding.parent / unquote(uri)
