@@ -5,7 +5,7 @@
     │   ├── InvalidRequest, InvalidInstant, InvalidTopic, InvalidEvent         (core)
     │   ├── UnknownParty, UnknownMarking, UnknownAgreement                      (core)
     │   ├── NotFound, Conflict, NoParty, ReferenceDataError, KeyStoreError
-    │   ├── UnsafeOutput, UnreadableInput, UnsafeContainer
+    │   ├── UnsafeOutput, UnreadableInput, UnsafeContainer, UnreadableXml
     │   └── DatabaseUnavailable, SchemaOutdated, Busy
     └── Refused                      exit 1
         ├── Denied                   HTTP 403: the agreements' rules say no, with reasons
@@ -17,6 +17,8 @@
             │                        signature (RFC 9421) or Content-Digest does not hold
             ├── ObjectRejected       a signed receipt, consent, note or acknowledgement (JWS)
             │                        that does not verify
+            ├── BindingRefused       a STANAG 4778 binding whose label, data or signature
+            │                        does not verify
             └── ledger errors        (gsomia.ledger.errors)
 
 The core's errors are defined in `gsomia.core.errors` (the core imports nothing else of the
@@ -96,6 +98,16 @@ class UnreadableInput(BadInput):
     title = "Input refused"
     status = 400
     slug = "unreadable-input"
+
+
+class UnreadableXml(BadInput):
+    """An XML document (a STANAG 4774 label, a SPIF, a STANAG 4778 binding) that gsomia will
+    not read: malformed, of another kind, naming what its policy does not define, or hostile
+    (a DTD or entities, oversize, nested too deep). Nothing in it was acted on."""
+
+    title = "Unreadable XML"
+    status = 422
+    slug = "unreadable-xml"
 
 
 class DatabaseUnavailable(BadInput):
@@ -273,6 +285,14 @@ class DigestMismatch(SignatureRejected):
 
     title = "Content digest mismatch"
     slug = "digest-mismatch"
+
+
+class BindingRefused(VerificationFailed):
+    """A STANAG 4778 binding that does not verify: its label or data altered since binding,
+    its signature wrong, or by a key no known party holds."""
+
+    title = "Binding refused"
+    slug = "binding-refused"
 
 
 class ObjectRejected(VerificationFailed):

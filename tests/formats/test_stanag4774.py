@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from gsomia.core.labels import Label
-from gsomia.errors import LabelAltered
+from gsomia.errors import LabelAltered, UnreadableXml
 from gsomia.formats import stanag4774
 from gsomia.formats.stanag4774 import LabelStatement
 from tests.conftest import VECTORS as SHARED_VECTORS
@@ -86,5 +86,21 @@ def test_the_releasable_to_category_of_vector_one(book):
 
 
 def test_malformed_xml_is_refused_in_one_line():
-    with pytest.raises(LabelAltered, match="XML is malformed"):
+    with pytest.raises(UnreadableXml, match="not well-formed"):
         stanag4774.read_xml("<originatorConfidentialityLabel><unclosed>")
+
+
+def test_another_namespace_is_no_4774_label():
+    with pytest.raises(LabelAltered, match="namespace"):
+        stanag4774.read_xml(
+            "<originatorConfidentialityLabel><ConfidentialityInformation/></originatorConfidentialityLabel>"
+        )
+
+
+@pytest.mark.parametrize("number", [1, 2, 3, 4])
+def test_write_xml_reads_back_to_the_same_label(number):
+    text = (VECTORS / f"nato-4774-17-{number}.nato").read_text(encoding="utf-8")
+    label = stanag4774.read_xml(text)
+    written = stanag4774.write_xml(label)
+    assert written.startswith(f'<originatorConfidentialityLabel xmlns="{stanag4774.SCHEMA}">')
+    assert stanag4774.read_xml(written) == label

@@ -26,6 +26,7 @@ from gsomia.cli.commands import (
     incidents,
     items,
     keys,
+    labels,
     ledger,
     persons,
     sealing,
@@ -53,6 +54,7 @@ for module in (
     decisions,
     keys,
     sealing,
+    labels,
     ledger,
     federation,
     visits,
@@ -135,6 +137,9 @@ HINTS: dict[tuple[str, str | None], str] = {
     ("NotFound", "visit"): "list them with: gsomia visit list",
     ("InvalidRequest", "peer"): "add the partner's node with: gsomia peer add",
     ("Busy", None): "or raise GSOMIA_BUSY_TIMEOUT",
+    ("NotFound", "policy"): "import it with: gsomia scheme import SPIF.xml (or give the file)",
+    ("Conflict", "spif-replace"): "if it supersedes the stored one: scheme import FILE --replace",
+    ("BindingRefused", "partner-keys"): "import the signer's key set: gsomia keys import FILE",
 }
 """What the command line adds to an error of the node, by error class and subject."""
 

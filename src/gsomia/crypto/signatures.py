@@ -58,3 +58,17 @@ def verify_jws(
     except InvalidSignature:
         raise LabelAltered(f"the label's signature by {kid} does not verify") from None
     return kid, claims
+
+
+def sign_detached(data: bytes, key: ed25519.Ed25519PrivateKey) -> bytes:
+    """An Ed25519 signature over `data` (an XML signature's canonical SignedInfo)."""
+    return key.sign(data)
+
+
+def verify_detached(signature: bytes, data: bytes, public: ed25519.Ed25519PublicKey) -> bool:
+    """Whether `signature` is `public`'s Ed25519 signature over `data`."""
+    try:
+        public.verify(signature, data)
+    except InvalidSignature:
+        return False
+    return True

@@ -4,23 +4,25 @@ The originator's marking is the label's `ConfidentialityInformation` (its policy
 originator's national scheme); a received copy adds the holder's equivalent marking as an
 alternative confidentiality label, as ADatP-4778 allows. gsomia's own fields (originator,
 holder, topic, purpose) travel beside them. The models read and write that JSON (field names
-are the snake_case of its PascalCase names); `read_xml` reads the XML form of ADatP-4774 into
-the same models.
+are the snake_case of its PascalCase names); `read_xml` and `write_xml` read and write the
+XML form of ADatP-4774 (an `originatorConfidentialityLabel`) from and to the same models.
+Untrusted XML is read through `safe_xml` (no DTD, no entities, bounded size and depth).
 """
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from lxml import etree
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_pascal
 
 from gsomia.core.labels import Label
 from gsomia.core.markings import Level, Scheme
-from gsomia.errors import LabelAltered
+from gsomia.errors import LabelAltered, UnreadableXml
+from gsomia.formats import safe_xml
 
 SCHEMA = "urn:nato:stanag:4774:confidentialitymetadatalabel:1:0"
 RELEASABLE_TO = "Releasable To"
@@ -43,6 +45,8 @@ class Category(_Model):
 class ConfidentialityInformation(_Model):
     policy_identifier: str
     """The scheme the classification belongs to: the party whose marking it is."""
+    policy_uri: str | None = None
+    """The policy's identifier as a URI (`urn:oid:...`), when the label gives one."""
     classification: str
     category: list[Category] = []
 
@@ -154,19 +158,26 @@ class LabelStatement(ConfidentialityLabel):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def read_xml(text: str) -> ConfidentialityLabel:
-    """An ADatP-4774 XML label (originatorConfidentialityLabel)."""
-    try:
-        root = ET.fromstring(text)
-    except ET.ParseError as exc:
-        raise LabelAltered(f"not a STANAG 4774 label: the XML is malformed ({exc})") from None
+ROOT = "originatorConfidentialityLabel"
+
+
+def read_xml(text: str | bytes) -> ConfidentialityLabel:
+    """An ADatP-4774 XML label (originatorConfidentialityLabel); `UnreadableXml` for XML that
+    is malformed or hostile, `LabelAltered` for a document that is no such label."""
+    root = safe_xml.parse(text, "the label")
+    if safe_xml.namespace(root.tag) != SCHEMA:
+        raise LabelAltered(f"not a STANAG 4774 label: its namespace is not {SCHEMA}")
     information = root.find("l:ConfidentialityInformation", _NS)
     if information is None:
         raise LabelAltered("not a STANAG 4774 label: no ConfidentialityInformation")
+    policy = information.find("l:PolicyIdentifier", _NS)
+    # ADatP-4774 names the attribute URI; Table 17's first example writes URL.
+    uri = None if policy is None else policy.get("URI") or policy.get("URL")
     try:
         return ConfidentialityLabel(
             confidentiality_information=ConfidentialityInformation(
                 policy_identifier=(information.findtext("l:PolicyIdentifier", "", _NS)).strip(),
+                policy_uri=uri,
                 classification=(information.findtext("l:Classification", "", _NS)).strip(),
                 category=[
                     Category(
@@ -182,3 +193,35 @@ def read_xml(text: str) -> ConfidentialityLabel:
         )
     except ValidationError as exc:
         raise LabelAltered(f"not a STANAG 4774 label: {exc.errors()[0]['msg']}") from None
+
+
+def read_xml_input(text: str | bytes) -> ConfidentialityLabel:
+    """`read_xml` for a label given as input rather than found in a sealed item: a document
+    that is no 4774 label is bad input (`UnreadableXml`), not a label altered."""
+    try:
+        return read_xml(text)
+    except LabelAltered as exc:
+        raise UnreadableXml(exc.message) from None
+
+
+def write_xml(label: ConfidentialityLabel | ConfidentialityInformation) -> str:
+    """The ADatP-4774 XML form of a label (an originatorConfidentialityLabel), UTF-8 text with
+    an XML declaration; `read_xml` reads it back to an equal label."""
+    information = (
+        label.confidentiality_information if isinstance(label, ConfidentialityLabel) else label
+    )
+    # The stubs type nsmap's keys as str, but None is how lxml names the default namespace.
+    root = etree.Element(f"{{{SCHEMA}}}{ROOT}", nsmap={None: SCHEMA})  # type: ignore[dict-item]
+    element = etree.SubElement(root, f"{{{SCHEMA}}}ConfidentialityInformation")
+    policy = etree.SubElement(element, f"{{{SCHEMA}}}PolicyIdentifier")
+    policy.text = information.policy_identifier
+    if information.policy_uri:
+        policy.set("URI", information.policy_uri)
+    etree.SubElement(element, f"{{{SCHEMA}}}Classification").text = information.classification
+    for category in information.category:
+        tag = etree.SubElement(
+            element, f"{{{SCHEMA}}}Category", {"TagName": category.tag_name, "Type": category.type}
+        )
+        for value in category.generic_values:
+            etree.SubElement(tag, f"{{{SCHEMA}}}GenericValue").text = value
+    return etree.tostring(root, encoding="unicode", pretty_print=True)

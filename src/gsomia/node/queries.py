@@ -21,6 +21,7 @@ from gsomia.node.schemas import (
     ItemDetailView,
     ItemView,
     KeyView,
+    LevelView,
     NoteStateView,
     PersonView,
     ReleaseView,
@@ -45,8 +46,23 @@ DECISION_KINDS = (
 
 
 def schemes(node: Node) -> list[SchemeView]:
+    """The built-in schemes, then the policies imported from SPIFs."""
+    from gsomia.node.commands.policies import imported
+
     with node.read() as tx:
-        return [SchemeView.of(s) for s in tx.book.schemes.values()]
+        views = [SchemeView.of(s) for s in tx.book.schemes.values()]
+    return views + [
+        SchemeView(
+            party=policy.name,
+            name=f"{policy.name} security policy (SPIF version {policy.version})",
+            levels=[
+                LevelView(rank=c.hierarchy, marking=c.name, romanised=c.name, english=c.name)
+                for c in sorted(policy.classifications, key=lambda c: -c.hierarchy)
+            ],
+            policy_oid=policy.oid,
+        )
+        for policy in imported(node)
+    ]
 
 
 def agreements(node: Node) -> list[AgreementView]:

@@ -73,8 +73,12 @@ class LevelView(Model):
 
 class SchemeView(Model):
     party: str
+    """The party; for a policy imported from a SPIF, the policy's name."""
     name: str
     levels: list[LevelView]
+    policy_oid: str | None = None
+    """The OID of a policy imported from a SPIF (`gsomia scheme import`); None for the
+    built-in schemes."""
 
     @classmethod
     def of(cls, scheme: Scheme) -> SchemeView:
@@ -1137,3 +1141,82 @@ class StixExportView(Model):
     output: str
     exported: list[ExportedItemView]
     withheld: list[ExportedItemView]
+
+
+# -- STANAG 4774 labels, SPIFs and STANAG 4778 bindings ----------------------------------------
+
+
+class PolicyRefView(Model):
+    name: str
+    oid: str
+
+
+class LabelCategoryView(Model):
+    tag: str
+    """The tag set's name (the 4774 TagName)."""
+    type: str
+    """PERMISSIVE, RESTRICTIVE or INFORMATIVE (the 4774 Type)."""
+    values: list[str]
+
+
+class LabelShowView(Model):
+    file: str
+    form: str
+    """The form the file is in: "4774" or "spiffing"."""
+    policy: PolicyRefView
+    classification: str
+    categories: list[LabelCategoryView]
+    marking: str
+    """The display marking the SPIF prescribes (page bottom, default language)."""
+
+
+class FindingView(Model):
+    rule: str
+    """The SPIF rule: definition, excludedClass, excludedCategory, requiredCategory,
+    singleSelection (obsolete, for a warning)."""
+    message: str
+
+
+class LabelCheckView(Model):
+    file: str
+    policy: PolicyRefView
+    valid: bool
+    reasons: list[FindingView]
+    warnings: list[FindingView]
+
+
+class LabelConvertView(Model):
+    file: str
+    form: str
+    to: str
+    output: str
+
+
+class BindView(Model):
+    file: str
+    label: str
+    output: str
+    data_uri: str
+    data_sha256: str
+    signed_by: str
+    """The signing key's id."""
+
+
+class BindingVerifiedView(Model):
+    binding: str
+    data: str
+    data_sha256: str
+    signed_by: str
+    signer: str
+    """The party whose key signed it."""
+    policy: str
+    classification: str
+
+
+class PolicyImportedView(Model):
+    name: str
+    oid: str
+    version: str
+    outcome: str
+    """added, updated or unchanged."""
+    classifications: list[str]

@@ -64,6 +64,7 @@ BOUND: dict[str, Bound] = {
     for b in (
         Bound(tables.settings, "key"),
         Bound(tables.schemes, "party", hashed=("document",)),
+        Bound(tables.policies, "name", hashed=("document",)),
         Bound(tables.agreements, "id", hashed=("document",)),
         Bound(tables.agreement_events, "id"),
         Bound(tables.party_keys, "kid", hashed=("private_pem",)),

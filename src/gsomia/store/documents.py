@@ -116,3 +116,29 @@ def set_setting(connection: Connection, key: str, value: str) -> None:
         connection.execute(
             update(tables.settings).where(tables.settings.c.key == key).values(value=value)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPolicy:
+    name: str
+    oid: str
+    document: str
+    origin: str
+
+
+def policies(connection: Connection) -> list[StoredPolicy]:
+    """The security policies imported from SPIFs, by name."""
+    table = tables.policies
+    rows = connection.execute(
+        select(table.c.name, table.c.oid, table.c.document, table.c.origin).order_by(table.c.name)
+    )
+    return [StoredPolicy(*row) for row in rows]
+
+
+def save_policy(connection: Connection, policy: StoredPolicy) -> None:
+    """Store a policy's SPIF, or replace the one stored under its name."""
+    table = tables.policies
+    values = {"oid": policy.oid, "document": policy.document, "origin": policy.origin}
+    updated = connection.execute(update(table).where(table.c.name == policy.name).values(values))
+    if not updated.rowcount:
+        connection.execute(insert(table).values(name=policy.name, **values))

@@ -204,3 +204,16 @@ def sync_directory(folder: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, at most `limit` + 1 of them: a caller that finds more than
+    `limit` knows the file is too large without having read it all."""
+    with open_input(path) as source:
+        return source.read(limit + 1)
+
+
+def write_small(destination: Path, data: bytes, *, forbidden: Collection[Path] = ()) -> None:
+    """Write a small file whole, owner-only, under its name only once complete."""
+    with output(destination, forbidden=forbidden) as stream:
+        stream.write(data)

@@ -87,6 +87,17 @@ schemes = Table(
     Column("origin", Text, nullable=False),
 )
 
+policies = Table(
+    "policies",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("oid", String(128), nullable=False, unique=True),
+    Column("document", Text, nullable=False),
+    Column("origin", Text, nullable=False),
+)
+"""Partners' security policies imported from their SPIFs (`gsomia scheme import`): the SPIF
+itself, by the policy's name and OID. Data, read by `gsomia.formats.spif`."""
+
 agreements = Table(
     "agreements",
     metadata,

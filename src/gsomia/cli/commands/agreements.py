@@ -20,7 +20,10 @@ agreement_app = typer.Typer(
 history_app = typer.Typer(
     help="Recorded histories of agreements (such as kor-jpn-2019).", no_args_is_help=True
 )
-scheme_app = typer.Typer(help="National classification schemes.", no_args_is_help=True)
+scheme_app = typer.Typer(
+    help="National classification schemes, and partners' policies imported from SPIFs.",
+    no_args_is_help=True,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -45,6 +48,32 @@ def scheme_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             ["rank", "marking", "romanised", "English"],
             [[lv.rank, lv.marking, lv.romanised, lv.english] for lv in s.levels],
         )
+
+
+@scheme_app.command("import")
+def scheme_import(
+    ctx: typer.Context,
+    spif: Path,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Supersede a different SPIF already imported under the same name."
+        ),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Import a partner's security policy from its SPIF (XML) as a scheme of the registry."""
+    from gsomia.node.commands import policies
+
+    with node(ctx) as opened:
+        view = policies.import_spif(opened, spif, replace=replace)
+    if as_json:
+        render.model(view)
+        return
+    render.say(
+        f"{view.outcome}: policy {view.name} ({view.oid}), classifications "
+        f"{', '.join(view.classifications)}"
+    )
 
 
 @agreement_app.command("list")
