@@ -250,3 +250,16 @@ def test_a_proof_before_any_checkpoint_says_why_on_the_ledger_page(site):
     answer = site.get("/ledger?position=0")
     assert answer.status_code == 200
     assert 'class="error"' in answer.text and "checkpoint" in answer.text
+
+
+def test_the_api_with_a_session_cookie_needs_the_csrf_header_to_change_anything(site):
+    """A page on another site can make the browser send the cookie, not the token."""
+    log_in(site, "reg")
+    body = {"title": "T", "marking": "II", "topic": "nk-missile", "at": "2018-01-02"}
+    refused = site.post("/api/v1/items", json=body)
+    assert refused.status_code == 403
+    assert refused.json()["type"] == "urn:gsomia:problem:forbidden"
+    assert site.get("/api/v1/items").json()["total"] == 0
+    token = csrf_of(site.get("/items").text)
+    made = site.post("/api/v1/items", json=body, headers={"X-CSRF-Token": token})
+    assert made.status_code == 201
