@@ -3,12 +3,13 @@ status, what-if decisions and routes, persons, items, releases, consents, decisi
 deliveries."""
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from gsomia.api import problems
 from gsomia.api.problems import problem
 from gsomia.api.routes.auth import Gate, act
 from gsomia.api.routes.pages import Limit, Offset, Page, page
@@ -42,7 +43,9 @@ At = Annotated[
     Query(description="An instant (RFC 3339, or a date in the registry's zone); default now."),
 ]
 Text = Annotated[str, Field(min_length=1, max_length=500)]
-DENIED: dict[int | str, dict[str, Any]] = {403: {"description": "Denied, with the reasons"}}
+DENIED = problems.responses(
+    {403: "Denied by the agreements' rules, with the reasons and the decision; or not the role's"}
+)
 
 
 class NewItem(BaseModel):
