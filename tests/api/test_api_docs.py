@@ -44,7 +44,7 @@ def test_the_route_table_is_the_codes(node: Node) -> None:
     assert written == expected, f"docs/api.md's route table should read:\n{expected}"
 
 
-def _subclasses(cls: type) -> list[type]:
+def _subclasses(cls: type[GsomiaError]) -> list[type[GsomiaError]]:
     return [cls, *(sub for direct in cls.__subclasses__() for sub in _subclasses(direct))]
 
 

@@ -73,9 +73,7 @@ def test_an_items_page_lists_its_own_decisions_each_with_its_reasons(node):
     page = queries.item(node, second.reference)
     assert [d.id for d in page.decisions] == [denied.decision_id]
     assert page.decisions[0].reasons == denied.reasons
-    assert [d.id for d in queries.item(node, first.reference).decisions] == [
-        allowed.decision_id
-    ]
+    assert [d.id for d in queries.item(node, first.reference).decisions] == [allowed.decision_id]
     assert [d.reasons for d in decision_log(node)] == [allowed.reasons, denied.reasons]
 
 
