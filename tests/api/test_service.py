@@ -182,3 +182,22 @@ def test_a_witness_request_that_is_not_a_checkpoint_is_refused(client: TestClien
     answer = client.post("/witness/add-checkpoint", content=b"old 0\n\nnot a checkpoint")
     assert answer.status_code in (400, 403, 404, 422)
     assert "Traceback" not in answer.text
+
+
+def test_a_denial_raised_with_core_reasons_is_a_problem_listing_them() -> None:
+    """Reasons are slotted dataclasses; the problem carries each as its fields."""
+    from starlette.requests import Request
+
+    from gsomia.api.problems import of_error
+    from gsomia.core.policy import Code, Reason
+    from gsomia.errors import Denied
+
+    reason = Reason(Code.NO_AGREEMENT, None, None, "no agreement between KOR and NATO")
+    answer = of_error(
+        Request({"type": "http", "method": "POST", "path": "/x", "headers": []}),
+        Denied("no", (reason,)),
+    )
+    body = json.loads(bytes(answer.body))
+    assert answer.status_code == 403
+    assert body["reasons"][0]["message"] == "no agreement between KOR and NATO"
+    assert body["reasons"][0]["code"] == "no_agreement"

@@ -66,6 +66,17 @@ def test_release_in_force_is_recorded_with_its_decision(node):
     assert logged[0].reasons == outcome.reasons
 
 
+def test_an_items_page_lists_its_own_decisions_each_with_its_reasons(node):
+    first, second = register(node), register(node, marking="군사Ⅰ급비밀")
+    allowed = items.release_item(node, first.reference, "JPN", kst("2017-05-15"))
+    denied = items.release_item(node, second.reference, "JPN", kst("2017-05-15"))
+    page = queries.item(node, second.reference)
+    assert [d.id for d in page.decisions] == [denied.decision_id]
+    assert page.decisions[0].reasons == denied.reasons
+    assert [d.id for d in queries.item(node, first.reference).decisions] == [allowed.decision_id]
+    assert [d.reasons for d in decision_log(node)] == [allowed.reasons, denied.reasons]
+
+
 def test_a_denied_release_is_recorded_and_releases_nothing(node):
     item = register(node, marking="군사Ⅰ급비밀")
     outcome = items.release_item(node, item.reference, "JPN", kst("2017-05-15"))

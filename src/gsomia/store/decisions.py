@@ -83,13 +83,19 @@ def decisions(
     reasons_query = select(reasons_table).order_by(
         reasons_table.c.decision_id, reasons_table.c.position
     )
+    conditions = []
     if decision_id is not None:
-        query = query.where(table.c.id == decision_id)
-        reasons_query = reasons_query.where(reasons_table.c.decision_id == decision_id)
+        conditions.append(table.c.id == decision_id)
     if item_id is not None:
-        query = query.where(table.c.item_id == item_id)
+        conditions.append(table.c.item_id == item_id)
     if kind is not None:
-        query = query.where(table.c.kind == kind)
+        conditions.append(table.c.kind == kind)
+    if conditions:
+        query = query.where(*conditions)
+        # only the chosen decisions' reasons: an item's page reads its own, not the registry's
+        reasons_query = reasons_query.where(
+            reasons_table.c.decision_id.in_(select(table.c.id).where(*conditions))
+        )
     reasons: dict[int, list[Reason]] = {}
     for row in connection.execute(reasons_query):
         reasons.setdefault(row.decision_id, []).append(

@@ -230,7 +230,7 @@ def item(connection: Connection, key: str | int) -> ItemRecord:
     """An item by its numeric id or its reference."""
     table = tables.items
     text = str(key).strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         if not held(int(text)):
             raise NotFound(f"no item {text!r}", subject="item")
         condition = table.c.id == int(text)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 
+from gsomia.api import problems
 from gsomia.api.routes import admin, audit, custody, registry, security
 from gsomia.api.routes.auth import Gate
 from gsomia.node.context import Node
@@ -20,7 +21,7 @@ PREFIX = "/api/v1"
 
 
 def router(node: Node, passphrase: bytes, wake: Callable[[], None], gate: Gate) -> APIRouter:
-    api = APIRouter(prefix=PREFIX)
+    api = APIRouter(prefix=PREFIX, responses=problems.responses())
     api.include_router(registry.router(node, passphrase, wake, gate))
     api.include_router(security.router(node, passphrase, wake, gate))
     api.include_router(custody.router(node, passphrase, wake, gate))

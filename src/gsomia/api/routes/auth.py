@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
@@ -51,7 +51,9 @@ class Gate:
         )
 
     def needs(self, action: Action) -> Any:
-        """A dependency: the calling officer, who may take `action`."""
+        """A dependency: the calling officer, who may take `action`. The OpenAPI document
+        names the action in the operation's security requirement (OpenAPI 3.1 lets a bearer
+        scheme list the roles or rights an operation needs)."""
 
         async def dependency(
             request: Request,
@@ -61,7 +63,7 @@ class Gate:
             officer.require(action)
             return officer
 
-        return Depends(dependency)
+        return Security(dependency, scopes=[action.value])
 
 
 async def _csrf_given(request: Request) -> str | None:

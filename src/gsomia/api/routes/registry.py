@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from gsomia.api import problems
 from gsomia.api.problems import problem
 from gsomia.api.routes.auth import Gate, act
 from gsomia.api.routes.pages import Limit, Offset, Page, page
@@ -45,7 +46,9 @@ At = Annotated[
 ]
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
-DENIED: dict[int | str, dict[str, Any]] = {403: {"description": "Denied, with the reasons"}}
+DENIED = problems.responses(
+    {403: "Denied by the agreements' rules, with the reasons and the decision; or not the role's"}
+)
 
 
 class NewItem(BaseModel):

@@ -152,8 +152,7 @@ def by_token(node: Node, secret: str) -> Officer:
         token = accounts.token_by_digest(tx.connection, _digest(secret))
         if token is None or token.revoked_at is not None:
             raise NotAuthenticated("the API token is unknown or revoked: ask for a new one")
-        tx.attest(("api_tokens", token.id))
-        return _officer(tx, token.username)
+        return _officer(tx, token.username, ("api_tokens", token.id))
 
 
 def by_password(node: Node, name: str, password: str) -> Officer:
@@ -207,12 +206,13 @@ def check_csrf(expected: str, given: str | None) -> None:
         raise Forbidden("the form's CSRF token does not match the session: reload and retry")
 
 
-def _officer(tx: Tx, name: str) -> Officer:
-    """The user row, checked against the ledger, as the officer it makes."""
+def _officer(tx: Tx, name: str, *credential: tuple[str, object]) -> Officer:
+    """The user row, checked against the ledger with the credential's row in one pass, as
+    the officer it makes."""
     found = accounts.user(tx.connection, name)
     if found is None or found.disabled_at is not None:
         raise NotAuthenticated(f"user {name!r} is unknown or disabled")
-    tx.attest(("users", name))
+    tx.attest(("users", name), *credential)
     return Officer(found.name, Role(found.role), found.language)
 
 

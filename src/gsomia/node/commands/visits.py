@@ -273,7 +273,7 @@ def _visitors(tx: Tx, own: str, keys: list[str]) -> tuple[list[Visitor], list[in
 
 def _person(tx: Tx, key: str) -> Any:
     text = key.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return register.person(tx.connection, int(text))
     named = [p for p in register.persons(tx.connection) if p.name == text]
     if not named:
