@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -210,6 +211,13 @@ class TrustedRoot:
     root: bytes
 
 
+PROVED_KEPT = 4096
+_PROVED: OrderedDict[tuple[int, bytes, int, bytes], None] = OrderedDict()
+"""Inclusions already proved in this process: that the leaf at a position is under a signed
+root is a fact of the hashes, so it is proved once. The row is still compared with its entry,
+and the entry with its leaf hash, at every use."""
+
+
 def check(
     connection: Connection,
     rows: Sequence[tuple[Bound, object]],
@@ -231,6 +239,9 @@ def check(
             )
         _check_entry(entry, bound, key, current)
         if trusted is not None and entry.position < trusted.size:
+            proved = (entry.position, entry.leaf_hash, trusted.size, trusted.root)
+            if proved in _PROVED:
+                continue
             proof = log.inclusion_proof(connection, entry.position, trusted.size)
             try:
                 verify_inclusion(entry.leaf_hash, proof, trusted.root)
@@ -239,6 +250,9 @@ def check(
                     f"the ledger entry {entry.position} stating the {bound.name} row {key} is "
                     f"not the one the signed checkpoint of size {trusted.size} includes"
                 ) from None
+            _PROVED[proved] = None
+            if len(_PROVED) > PROVED_KEPT:
+                _PROVED.popitem(last=False)
 
 
 def check_complete(connection: Connection, bound: Bound) -> None:
