@@ -225,12 +225,13 @@ def _registry_pages(
         marking: Field,
         reference: Field,
     ) -> Response:
-        def call() -> Any:
-            done = custody.remark(node, key, marking, None, reference, passphrase)
-            wake()
-            return done
-
-        return _then(request, visitor, call, f"/items/{quote(key)}")
+        return _then(
+            request,
+            visitor,
+            lambda: custody.remark(node, key, marking, None, reference, passphrase),
+            f"/items/{quote(key)}",
+            wake,
+        )
 
     @web.post("/items/{key}/destroy")
     def destroy(
@@ -240,12 +241,13 @@ def _registry_pages(
         method: Field,
         witness: Annotated[int, Form(ge=1, le=2**63 - 1)],
     ) -> Response:
-        def call() -> Any:
-            done = custody.destroy(node, key, method, witness, None, passphrase)
-            wake()
-            return done
-
-        return _then(request, visitor, call, f"/items/{quote(key)}")
+        return _then(
+            request,
+            visitor,
+            lambda: custody.destroy(node, key, method, witness, None, passphrase),
+            f"/items/{quote(key)}",
+            wake,
+        )
 
     @web.post("/items/{key}/incident")
     def report_incident(
@@ -256,12 +258,13 @@ def _registry_pages(
         discovered: Field,
         summary: Field,
     ) -> Response:
-        def call() -> Any:
-            done = incidents.report(node, [key], kind, discovered, summary, None, passphrase)
-            wake()
-            return done
-
-        return _then(request, visitor, call, "/inbox")
+        return _then(
+            request,
+            visitor,
+            lambda: incidents.report(node, [key], kind, discovered, summary, None, passphrase),
+            "/inbox",
+            wake,
+        )
 
     # -- what-if ---------------------------------------------------------------------------
 
@@ -341,12 +344,13 @@ def _security_pages(
         expires: Field,
         reference: Field,
     ) -> Response:
-        def call() -> Any:
-            answered = consents.grant(node, request_id, expires, reference, passphrase)
-            wake()
-            return answered
-
-        return _then(request, visitor, call, "/inbox")
+        return _then(
+            request,
+            visitor,
+            lambda: consents.grant(node, request_id, expires, reference, passphrase),
+            "/inbox",
+            wake,
+        )
 
     @web.post("/inbox/consents/{request_id}/refuse")
     def refuse(
@@ -355,12 +359,13 @@ def _security_pages(
         visitor: Annotated[Visitor, needs(gate, Action.ANSWER_CONSENTS)],
         reason: Field,
     ) -> Response:
-        def call() -> Any:
-            answered = consents.refuse(node, request_id, reason, passphrase)
-            wake()
-            return answered
-
-        return _then(request, visitor, call, "/inbox")
+        return _then(
+            request,
+            visitor,
+            lambda: consents.refuse(node, request_id, reason, passphrase),
+            "/inbox",
+            wake,
+        )
 
     @web.post("/inbox/incidents/{case_id}/investigate")
     def investigate(
@@ -369,12 +374,13 @@ def _security_pages(
         visitor: Annotated[Visitor, needs(gate, Action.HANDLE_INCIDENTS)],
         note: Optional = "",
     ) -> Response:
-        def call() -> Any:
-            done = incidents.investigate(node, case_id, None, note, passphrase)
-            wake()
-            return done
-
-        return _then(request, visitor, call, "/inbox")
+        return _then(
+            request,
+            visitor,
+            lambda: incidents.investigate(node, case_id, None, note, passphrase),
+            "/inbox",
+            wake,
+        )
 
     @web.post("/inbox/incidents/{case_id}/conclude")
     def conclude(
@@ -384,12 +390,13 @@ def _security_pages(
         result: Field,
         measures: Field,
     ) -> Response:
-        def call() -> Any:
-            done = incidents.conclude(node, case_id, result, measures, None, passphrase)
-            wake()
-            return done
-
-        return _then(request, visitor, call, "/inbox")
+        return _then(
+            request,
+            visitor,
+            lambda: incidents.conclude(node, case_id, result, measures, None, passphrase),
+            "/inbox",
+            wake,
+        )
 
     @web.post("/inbox/visits/{request_id}/approve")
     def approve_visit(
@@ -398,12 +405,13 @@ def _security_pages(
         visitor: Annotated[Visitor, needs(gate, Action.ANSWER_VISITS)],
         note: Optional = "",
     ) -> Response:
-        def call() -> Any:
-            answered = visits.approve(node, request_id, passphrase, None, note)
-            wake()
-            return answered
-
-        return _then(request, visitor, call, "/inbox")
+        return _then(
+            request,
+            visitor,
+            lambda: visits.approve(node, request_id, passphrase, None, note),
+            "/inbox",
+            wake,
+        )
 
     @web.post("/inbox/visits/{request_id}/refuse")
     def refuse_visit(
@@ -412,12 +420,13 @@ def _security_pages(
         visitor: Annotated[Visitor, needs(gate, Action.ANSWER_VISITS)],
         reason: Field,
     ) -> Response:
-        def call() -> Any:
-            answered = visits.refuse(node, request_id, reason, passphrase)
-            wake()
-            return answered
-
-        return _then(request, visitor, call, "/inbox")
+        return _then(
+            request,
+            visitor,
+            lambda: visits.refuse(node, request_id, reason, passphrase),
+            "/inbox",
+            wake,
+        )
 
 
 def _audit_pages(web: APIRouter, node: Node, gate: Gate) -> None:
@@ -529,11 +538,14 @@ def _then(
     visitor: Visitor,
     call: Callable[[], Any],
     target: str | Callable[[Any], str],
+    wake: Callable[[], None] | None = None,
 ) -> Response:
     """Do a change for the officer, then show the page it leads to (Post/Redirect/Get); an
-    error shows the error page."""
+    error shows the error page. `wake` tells the worker the change queued messages."""
     try:
         done = act(visitor.officer, call)
+        if wake is not None:
+            wake()
     except GsomiaError as exc:
         return render(
             request, "error.html", visitor.officer, csrf=visitor.csrf, status=exc.status, error=exc

@@ -32,8 +32,9 @@ def serve(
         float, typer.Option(help="Seconds between checkpoints of a growing ledger.")
     ] = 30.0,
 ) -> None:
-    """Run the node: the node-to-node API, the outbox worker, checkpoint signing. Stops
-    gracefully on SIGINT or SIGTERM (requests in flight finish; the outbox stays consistent)."""
+    """Run the node: the node-to-node API, the officers' API (/api/v1) and web UI (/), the
+    outbox worker, checkpoint signing. Stops gracefully on SIGINT or SIGTERM (requests in
+    flight finish; the outbox stays consistent)."""
     import uvicorn
 
     from gsomia.api.app import create_app
