@@ -244,7 +244,9 @@ def test_an_unbound_label_is_refused_by_open_and_reported_by_inspect(two_nodes, 
     forged = json.loads(json.dumps(manifest["assertions"][0]))
     del forged["binding"]
     forged["id"] = "handling-1"
-    forged["statement"]["value"]["ConfidentialityInformation"]["Classification"] = "평문"
+    value = json.loads(forged["statement"]["value"])
+    value["ConfidentialityInformation"]["Classification"] = "평문"
+    forged["statement"]["value"] = json.dumps(value)
     manifest["assertions"].append(forged)
     with zipfile.ZipFile(sealed, "w") as archive:
         archive.writestr(ztdf.PAYLOAD, payload)

@@ -330,7 +330,7 @@ def inspect_file(node: Node, source: Path) -> InspectView:
 
 
 def _attributes(policy: str) -> list[str]:
-    return [a.attribute for a in ztdf.Policy.decode(policy).body.data_attributes]
+    return ztdf.Policy.decode(policy).body.attributes()
 
 
 def _label_view(label: Label) -> LabelView:
