@@ -309,3 +309,32 @@ def test_a_file_this_party_cannot_open_is_not_labelled(tmp_path, rings):
     with pytest.raises(PayloadAltered, match="segment 0"):
         adopted(tmp_path, rings, path)
     assert not (tmp_path / "adopted.tdf").exists()
+
+
+def test_a_gsomia_file_stripped_of_its_label_is_refused_as_altered_not_unlabelled(tmp_path, rings):
+    path = sealed(tmp_path, rings, b"x")
+    manifest, payload = entries(path)
+    del manifest["assertions"]
+    rewrite(path, manifest, payload)
+    with pytest.raises(LabelAltered, match="sealed by gsomia and its label was removed"):
+        open_path(path, rings["JPN"], tmp_path / "out")
+    with pytest.raises(LabelAltered, match="sealed by gsomia and its label was removed"):
+        adopted(tmp_path, rings, path)
+    assert not (tmp_path / "adopted.tdf").exists()
+
+
+def test_a_foreign_file_with_a_label_of_its_own_is_not_given_a_second(tmp_path, rings):
+    path = otdf_sealed(tmp_path, rings, b"x")
+    manifest, payload = entries(path)
+    manifest["assertions"] = [
+        {
+            "id": "4774-label",
+            "type": "handling",
+            "scope": "payload",
+            "appliesToState": "encrypted",
+            "statement": {"format": "string", "value": "NATO SECRET"},
+        }
+    ]
+    rewrite(path, manifest, payload)
+    with pytest.raises(InvalidRequest, match="'4774-label' looks like a label already"):
+        adopted(tmp_path, rings, path)

@@ -118,6 +118,8 @@ def verify_label(
     assertion passes for a label. `document` is the manifest as stored (JSON)."""
     manifest = ztdf.parse_manifest(document)
     labels = [a for a in document.get("assertions") or () if a["id"] == LABEL_ASSERTION]
+    if not labels and ztdf.sealed_by_gsomia(manifest):
+        raise LabelAltered("the item was sealed by gsomia and its label was removed")
     if not labels and not unbound_labels(document):
         raise Unlabelled(
             "the item carries no gsomia label (sealed by other OpenTDF software?); "

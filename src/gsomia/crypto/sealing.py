@@ -31,6 +31,7 @@ from gsomia.crypto.wrapping import Wrapped, unwrap, wrap
 from gsomia.errors import (
     InvalidRequest,
     KeyUnavailable,
+    LabelAltered,
     ManifestAltered,
     NotARecipient,
     PayloadAltered,
@@ -233,9 +234,16 @@ def adopt(
     if keys.party is None:
         raise NotARecipient("this node has no party: nothing is addressed to it", subject="party")
     container = ztdf.read_container(source)
-    if binding.LABEL_ASSERTION in {a.id for a in container.manifest.assertions or ()}:
-        raise InvalidRequest("the item already carries a gsomia label; open it instead")
     manifest = container.manifest
+    if binding.LABEL_ASSERTION in {a.id for a in manifest.assertions or ()}:
+        raise InvalidRequest("the item already carries a gsomia label; open it instead")
+    if ztdf.sealed_by_gsomia(manifest):
+        raise LabelAltered("the item was sealed by gsomia and its label was removed")
+    others = binding.unbound_labels(container.document)
+    if others:
+        raise InvalidRequest(
+            f"assertion {others[0]!r} looks like a label already; gsomia adds no second one"
+        )
     key, sizes = _verified_keys(container, keys)
     _decrypt_segments(container.payload(), None, manifest, key, sizes)
     with ztdf.write_container(destination) as writer:

@@ -311,6 +311,16 @@ def policy_attributes(label: Label) -> list[str]:
     return attributes
 
 
+def sealed_by_gsomia(manifest: Manifest) -> bool:
+    """Whether the policy carries gsomia's attribute values: gsomia sealed the item, whatever
+    became of its label."""
+    try:
+        attributes = Policy.decode(manifest.encryption_information.policy).body.attributes()
+    except UnsafeContainer:
+        return False
+    return any(a.startswith(f"{ATTRIBUTE_NAMESPACE}/") for a in attributes)
+
+
 def parse_manifest(document: dict[str, Any]) -> Manifest:
     """The manifest model of a JSON manifest, refused unless it describes what gsomia opens."""
     try:
