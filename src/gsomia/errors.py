@@ -212,6 +212,24 @@ class KeySetRejected(VerificationFailed):
     slug = "key-set-rejected"
 
 
+class NotAuthenticated(Refused):
+    """A request to the officers' API or web UI with no valid credential: no token or session,
+    an unknown, revoked or expired one, or a wrong password. Over HTTP, 401."""
+
+    title = "Not authenticated"
+    status = 401
+    slug = "not-authenticated"
+
+
+class Forbidden(Refused):
+    """An officer's request that the officer's role does not allow (`gsomia.core.roles`), or
+    a browser form whose CSRF token does not match its session. Over HTTP, 403."""
+
+    title = "Forbidden"
+    status = 403
+    slug = "forbidden"
+
+
 class SignatureRejected(VerificationFailed):
     """A request or response between nodes whose message signature (RFC 9421) does not hold:
     nothing it carries was acted on. Over HTTP, 401: the request is not authenticated."""
@@ -325,6 +343,7 @@ __all__ = [
     "DatabaseUnavailable",
     "Denied",
     "DigestMismatch",
+    "Forbidden",
     "GsomiaError",
     "InvalidEvent",
     "InvalidInstant",
@@ -338,6 +357,7 @@ __all__ = [
     "ManifestAltered",
     "NoParty",
     "NotARecipient",
+    "NotAuthenticated",
     "NotFound",
     "ObjectClaimsInvalid",
     "ObjectMalformed",

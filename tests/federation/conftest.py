@@ -67,10 +67,10 @@ class Node:
         }
         return env
 
-    def run(self, *args: str, check: bool = True) -> Done:
+    def run(self, *args: str, check: bool = True, env: dict[str, str] | None = None) -> Done:
         done = subprocess.run(
             [sys.executable, "-m", "gsomia", *args],
-            env=self.env(),
+            env=self.env() | (env or {}),
             capture_output=True,
             text=True,
             timeout=300,

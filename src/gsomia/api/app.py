@@ -15,7 +15,8 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from gsomia import __version__
-from gsomia.api import federation, problems
+from gsomia.api import federation, problems, routes, web
+from gsomia.api.routes.auth import Gate
 from gsomia.node.context import Node, origin
 from gsomia.node.worker import Worker
 
@@ -44,9 +45,11 @@ def create_app(
         lifespan=lifespan,
     )
     problems.install(app)
-    app.include_router(
-        federation.router(node, passphrase, background.wake if background else lambda: None)
-    )
+    wake = background.wake if background else lambda: None
+    app.include_router(federation.router(node, passphrase, wake))
+    gate = Gate(node)
+    app.include_router(routes.router(node, passphrase, wake, gate))
+    web.install(app, node, passphrase, wake, gate)
 
     @app.get("/healthz", summary="The process answers")
     def healthz() -> dict[str, str]:

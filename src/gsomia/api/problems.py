@@ -31,17 +31,22 @@ def problem(
     )
 
 
+def of_error(request: Request, exc: GsomiaError) -> JSONResponse:
+    """The problem a gsomia error is."""
+    extra: dict[str, Any] = {}
+    if isinstance(exc, Denied) and exc.reasons:
+        extra["reasons"] = [getattr(r, "__dict__", r) for r in exc.reasons]
+    if exc.status >= 500 or exc.status == 401:
+        log.warning("%s %s: %s", request.method, request.url.path, exc.message)
+    return problem(exc.status, exc.title, exc.message, exc.problem_type(), **extra)
+
+
 def install(app: FastAPI) -> None:
     """Answer every error as problem+json."""
 
     @app.exception_handler(GsomiaError)
     async def _gsomia(request: Request, exc: GsomiaError) -> JSONResponse:
-        extra: dict[str, Any] = {}
-        if isinstance(exc, Denied) and exc.reasons:
-            extra["reasons"] = [getattr(r, "__dict__", r) for r in exc.reasons]
-        if exc.status >= 500 or exc.status == 401:
-            log.warning("%s %s: %s", request.method, request.url.path, exc.message)
-        return problem(exc.status, exc.title, exc.message, exc.problem_type(), **extra)
+        return of_error(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

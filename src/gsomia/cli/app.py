@@ -21,6 +21,7 @@ from gsomia.cli.commands import (
     custody,
     decide,
     decisions,
+    export,
     federation,
     incidents,
     items,
@@ -29,6 +30,7 @@ from gsomia.cli.commands import (
     persons,
     sealing,
     setup,
+    users,
     visits,
 )
 
@@ -54,6 +56,8 @@ for module in (
     ledger,
     federation,
     visits,
+    users,
+    export,
 ):
     module.register(app)
 

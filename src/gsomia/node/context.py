@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,21 @@ When = str | datetime
 """An instant as an interface passes it: an aware datetime, or a user's text."""
 PARTY = "party"
 TIME_ZONE = "time_zone"
+
+
+ACTOR: ContextVar[str | None] = ContextVar("gsomia_actor", default=None)
+"""Who is acting, as the ledger names them (`user:NAME`); set for each officer's request by the
+API and the web UI, so that every entry written on their behalf says who acted."""
+
+
+@contextmanager
+def acting_as(actor: str | None) -> Iterator[None]:
+    """Attribute every ledger entry written inside to `actor`."""
+    token = ACTOR.set(actor)
+    try:
+        yield
+    finally:
+        ACTOR.reset(token)
 
 
 def system_clock() -> datetime:

@@ -3,7 +3,8 @@
 Every decision, lifecycle event, reference document, setting, item, release, receipt,
 consent, person and key change goes through here, inside the caller's write transaction: the
 store writes the row, and the ledger appends an entry stating the row whole (see
-`gsomia.store.attestation`), so neither commits without the other and every row stays
+`gsomia.store.attestation`) and, when an officer acts through the API or the web UI, `by`
+whom, so neither commits without the other and every row stays
 reproducible from the ledger. A change to what the node caches (documents, events, settings)
 also advances the registry's generation.
 """
@@ -16,7 +17,7 @@ from typing import Any
 from gsomia.core.agreements import Event
 from gsomia.core.policy import Decision
 from gsomia.crypto.keys import KeyRecord
-from gsomia.node.context import Tx
+from gsomia.node.context import ACTOR, Tx
 from gsomia.store import attestation, decisions, documents, keystore, log
 from gsomia.store import registry as register
 from gsomia.store.attestation import BOUND
@@ -28,7 +29,7 @@ def state_row(tx: Tx, kind: str, table: str, key: object) -> int:
     state = attestation.state(tx.connection, bound, key)
     if state is None:
         raise LookupError(f"no {table} row {key} to state")
-    body = attestation.body(bound, key, state)
+    body = _attributed(attestation.body(bound, key, state))
     return log.append(
         tx.connection, [(kind, body)], tx.now, subjects=[attestation.subject(table, key)]
     )[0]
@@ -39,10 +40,16 @@ def state_gone(tx: Tx, kind: str, table: str, key: object) -> int:
     bound = BOUND[table]
     return log.append(
         tx.connection,
-        [(kind, {"table": bound.name, "key": key, "row": None})],
+        [(kind, _attributed({"table": bound.name, "key": key, "row": None}))],
         tx.now,
         subjects=[attestation.subject(table, key)],
     )[0]
+
+
+def _attributed(body: dict[str, Any]) -> dict[str, Any]:
+    """The body with `by`, the officer acting, when an officer acts (`ACTOR`)."""
+    actor = ACTOR.get()
+    return body if actor is None else body | {"by": actor}
 
 
 def decision(

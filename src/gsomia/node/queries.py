@@ -31,7 +31,16 @@ from gsomia.store import changes, documents, keystore
 from gsomia.store import decisions as decision_rows
 from gsomia.store import registry as register
 
-DECISION_KINDS = ("release", "transfer", "receipt", "access", "seal", "reproduce", "visit")
+DECISION_KINDS = (
+    "release",
+    "transfer",
+    "receipt",
+    "access",
+    "seal",
+    "reproduce",
+    "visit",
+    "export",
+)
 """The kinds of decision the registry records."""
 
 

@@ -1095,3 +1095,55 @@ class VerifyView(Model):
     first_divergence: int | None
     rows_checked: int
     problems: list[ProblemView]
+
+
+# -- the officers ------------------------------------------------------------------------------
+
+
+class UserView(Model):
+    """An officer's account; never its password or its hash."""
+
+    name: str
+    role: str
+    language: str
+    created_at: datetime
+    disabled_at: datetime | None
+
+    @classmethod
+    def of(cls, record: Any) -> UserView:
+        return cls(
+            name=record.name,
+            role=record.role,
+            language=record.language,
+            created_at=record.created_at,
+            disabled_at=record.disabled_at,
+        )
+
+
+class TokenView(Model):
+    """An API token by its public id; the secret is shown once, when issued."""
+
+    id: str
+    user: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ExportedItemView(DecisionView):
+    """An item considered for an export, with the decision that let it go or kept it back."""
+
+    item: str
+    decision_id: int | None
+    """None for an export to the registry's own party, which decides nothing."""
+
+
+class StixExportView(Model):
+    """A STIX export: for whom, at which instant, since when, and what went and what not."""
+
+    party: str
+    recipient: str
+    at: Instant
+    since: Instant | None
+    output: str
+    exported: list[ExportedItemView]
+    withheld: list[ExportedItemView]

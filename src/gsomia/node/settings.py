@@ -15,6 +15,7 @@ the default. docs/configuration.md has the table; keep the two in step.
 | incident_notify_within | GSOMIA_INCIDENT_NOTIFY_WITHIN | incident_notify_within | PT24H (practice, Art 17) |
 | incident_investigate_within | GSOMIA_INCIDENT_INVESTIGATE_WITHIN | incident_investigate_within | P3D |
 | incident_conclude_within | GSOMIA_INCIDENT_CONCLUDE_WITHIN | incident_conclude_within | P30D |
+| stix_tlp          | GSOMIA_STIX_TLP          | stix_tlp          | none: STIX exports carry no TLP  |
 | config file       | GSOMIA_CONFIG            | —                 | $XDG_CONFIG_HOME/gsomia/config.toml, if present |
 """
 
@@ -46,6 +47,7 @@ _KEYS = (
     "passphrase_file",
     "busy_timeout",
     *_INCIDENT_KEYS,
+    "stix_tlp",
 )
 ENVIRONMENT = {
     # setting: the environment variable that gives it
@@ -58,6 +60,7 @@ ENVIRONMENT = {
     "incident_notify_within": "GSOMIA_INCIDENT_NOTIFY_WITHIN",
     "incident_investigate_within": "GSOMIA_INCIDENT_INVESTIGATE_WITHIN",
     "incident_conclude_within": "GSOMIA_INCIDENT_CONCLUDE_WITHIN",
+    "stix_tlp": "GSOMIA_STIX_TLP",
 }
 
 
@@ -86,6 +89,9 @@ class Settings:
     """The config file that was read, if any."""
     incident_deadlines: Deadlines = field(default_factory=Deadlines)
     """The periods of practice for a case of loss or compromise (Art 17 says "immediately")."""
+    stix_tlp: str | None = None
+    """The TLP 2.0 label STIX exports add to each equivalent level, as national practice sets
+    it (the agreements name no TLP): `SECRET=amber+strict,CONFIDENTIAL=amber`."""
 
     @classmethod
     def load(
@@ -118,6 +124,7 @@ class Settings:
             busy_timeout=_seconds(values.get("busy_timeout", 30.0)),
             config_file=config_file,
             incident_deadlines=_deadlines(values),
+            stix_tlp=str(values["stix_tlp"]) if values.get("stix_tlp") else None,
         )
 
     def read_passphrase(self) -> bytes | None:

@@ -113,6 +113,8 @@ BOUND: dict[str, Bound] = {
         ),
         Bound(tables.incident_notices, "id"),
         Bound(tables.visits, "id"),
+        Bound(tables.users, "name", hashed=("password_hash",)),
+        Bound(tables.api_tokens, "id", hashed=("token_sha256",)),
     )
 }
 """Every attested table, by name. A table added to the schema that decisions rely on belongs

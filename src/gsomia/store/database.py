@@ -41,7 +41,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from gsomia.errors import Busy, DatabaseUnavailable, SchemaOutdated
 from gsomia.store import tables
 
-SCHEMA = "0008"
+SCHEMA = "0009"
 """The Alembic revision this version of gsomia reads and writes (a test checks it is the head)."""
 
 MIGRATIONS = Path(__file__).parent / "migrations"

@@ -564,3 +564,41 @@ visits = Table(
 zone, the highest level in the host's scheme, and the host's signed answer. `state` is
 `requested` at the requesting node until answered, `pending` at the host until it decides,
 then `approved` or `refused` at both."""
+
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("role", String(24), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("disabled_at", UTCDateTime),
+)
+"""The node's officers: each acts in one role (`gsomia.core.roles`); the password is kept only
+as its argon2id hash, and the ledger states even that only by its SHA-256."""
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("username", String(64), ForeignKey("users.name"), nullable=False, index=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+"""API tokens (`Authorization: Bearer`), each kept as the SHA-256 of its secret; `id` is the
+token's public prefix, which names it in listings and in the ledger."""
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_sha256", String(64), primary_key=True),
+    Column("username", String(64), ForeignKey("users.name"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+"""Browser sessions after a login at `/login`: the cookie's SHA-256, its user, the session's
+CSRF token and its expiry. Not bound to the ledger: a session grants nothing its user's role
+does not, and every action taken in one is stated in the ledger with its user."""

@@ -22,7 +22,8 @@ def register(app: typer.Typer) -> None:
 def decision_list(
     ctx: typer.Context,
     kind: Annotated[
-        str | None, typer.Option(help="release, transfer, receipt, access, seal or visit.")
+        str | None,
+        typer.Option(help="release, transfer, receipt, access, seal, reproduce, visit or export."),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:

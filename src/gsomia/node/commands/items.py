@@ -405,18 +405,27 @@ def _decide_hand_over(
     gone = out_of_use(tx, item, f"{kind}d" if kind == "release" else "transferred")
     if gone is not None:
         return _HandOver(item, label, to, instant, gone, ())
-    if kind == "release":
-        if label.holder is not None:
-            raise InvalidRequest(
-                f"item {item.reference} was received from {item.received_from}; passing it "
-                "on is an onward transfer, which needs the originator's consent"
-            )
-        return _HandOver(item, label, to, instant, decide_release(tx.book, label, to, instant), ())
-    if label.holder is None:
+    if kind == "release" and label.holder is not None:
+        raise InvalidRequest(
+            f"item {item.reference} was received from {item.received_from}; passing it "
+            "on is an onward transfer, which needs the originator's consent"
+        )
+    if kind != "release" and label.holder is None:
         raise InvalidRequest(
             f"{own} originated item {item.reference}: handing it over is a release, not an "
             "onward transfer"
         )
+    return hand_over(tx, item, label, to, instant, ring)
+
+
+def hand_over(
+    tx: Tx, item: ItemRecord, label: Label, to: str, instant: datetime, ring: KeyRing
+) -> _HandOver:
+    """The decision on handing an item in use, held here, to `to` at `instant`: a release of
+    the party's own (Rule 2), or an onward transfer of one received, on the originator's
+    consents whose signatures verify (Rule 5, Art 6)."""
+    if label.holder is None:
+        return _HandOver(item, label, to, instant, decide_release(tx.book, label, to, instant), ())
     consents = tuple(
         c
         for c in register.consents(tx.connection, item.id)
