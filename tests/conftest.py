@@ -144,18 +144,25 @@ def node(db_url: str, tmp_path) -> Iterator[Node]:
 VECTORS = Path(__file__).resolve().parent / "vectors"
 """The public test vectors the tests use, with their licences (tests/vectors/README.md)."""
 SCHEMA_PATH = VECTORS / "opentdf-spec-4.3.0/schema/OpenTDF/json-schema/schema.json"
+PLATFORM_SCHEMA_PATH = VECTORS / "opentdf-platform/sdk/schema/manifest.schema.json"
 
 
 def manifest_validators() -> tuple[
     jsonschema.Draft202012Validator, jsonschema.Draft202012Validator
 ]:
-    """The OpenTDF 4.3.0 manifest schema, and the same with `ec-wrapped` key access allowed.
+    """The OpenTDF 4.3.0 manifest schema as gsomia follows it, and the same with `ec-wrapped`
+    key access allowed.
 
-    The 4.3.0 schema lists only `wrapped` and `remote` key access types; later OpenTDF
-    versions add `ec-wrapped`, which gsomia writes for EC P-256 keys. RSA-wrapped manifests
-    are held to the unmodified schema.
+    One requirement of the published schema is dropped: `payload.tdf_spec_version`. The Go
+    SDK neither writes it nor requires it (opentdf/platform sdk/manifest.go, and its own
+    sdk/schema/manifest.schema.json, where it is optional), and otdf-python refuses a payload
+    object that carries it; gsomia writes the version as the reference implementations do, in
+    `schemaVersion`. The 4.3.0 schema lists only `wrapped` and `remote` key access types;
+    later OpenTDF versions add `ec-wrapped`, which gsomia writes for EC P-256 keys. RSA-wrapped
+    manifests are held to the schema with no other change.
     """
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema["properties"]["payload"]["required"].remove("tdf_spec_version")
     extended = copy.deepcopy(schema)
     kao = extended["properties"]["encryptionInformation"]["properties"]["keyAccess"]["items"]
     kao["properties"]["type"]["enum"].append("ec-wrapped")
@@ -163,12 +170,19 @@ def manifest_validators() -> tuple[
 
 
 STRICT, EXTENDED = manifest_validators()
+PUBLISHED = jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+"""The 4.3.0 schema exactly as published."""
+PLATFORM = jsonschema.Draft202012Validator(
+    json.loads(PLATFORM_SCHEMA_PATH.read_text(encoding="utf-8"))
+)
+"""The schema the Go SDK validates manifests against (opentdf/platform)."""
 SEALED_MANIFESTS: list[dict[str, Any]] = []
 
 
 @pytest.fixture(autouse=True)
 def every_sealed_manifest_is_valid(monkeypatch):
-    """Every manifest any test seals is validated against the OpenTDF JSON Schema."""
+    """Every manifest any test seals is validated against the OpenTDF 4.3.0 JSON Schema (as
+    `manifest_validators` reads it) and the Go SDK's."""
     from gsomia.formats import ztdf
 
     original = ztdf.ContainerWriter.manifest
@@ -177,6 +191,7 @@ def every_sealed_manifest_is_valid(monkeypatch):
         document = manifest.document()
         types = {kao["type"] for kao in document["encryptionInformation"]["keyAccess"]}
         (EXTENDED if "ec-wrapped" in types else STRICT).validate(document)
+        PLATFORM.validate(document)
         SEALED_MANIFESTS.append(document)
         return original(self, manifest)
 

@@ -5,7 +5,11 @@
     │   ├── InvalidRequest, InvalidInstant, InvalidTopic, InvalidEvent         (core)
     │   ├── UnknownParty, UnknownMarking, UnknownAgreement                      (core)
     │   ├── NotFound, Conflict, NoParty, ReferenceDataError, KeyStoreError
+<<<<<<< HEAD
     │   ├── UnsafeOutput, UnreadableInput, UnsafeContainer, UnreadableXml
+=======
+    │   ├── UnsafeOutput, UnreadableInput, UnsafeContainer, Unlabelled
+>>>>>>> ztdf
     │   └── DatabaseUnavailable, SchemaOutdated, Busy
     └── Refused                      exit 1
         ├── Denied                   HTTP 403: the agreements' rules say no, with reasons
@@ -149,6 +153,15 @@ class UnsafeContainer(BadInput):
     title = "Unreadable container"
     status = 422
     slug = "unsafe-container"
+
+
+class Unlabelled(BadInput):
+    """A ZTDF that carries no gsomia label at all (sealed by other OpenTDF software): gsomia
+    cannot tell how to handle it until a recipient binds one (`gsomia adopt`)."""
+
+    title = "Unlabelled item"
+    status = 422
+    slug = "unlabelled"
 
 
 class NotARecipient(OpenError):
@@ -392,6 +405,7 @@ __all__ = [
     "UnknownObjectSigner",
     "UnknownParty",
     "UnknownSigner",
+    "Unlabelled",
     "UnreadableInput",
     "UnsafeContainer",
     "UnsafeOutput",

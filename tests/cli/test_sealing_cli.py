@@ -244,7 +244,9 @@ def test_an_unbound_label_is_refused_by_open_and_reported_by_inspect(two_nodes, 
     forged = json.loads(json.dumps(manifest["assertions"][0]))
     del forged["binding"]
     forged["id"] = "handling-1"
-    forged["statement"]["value"]["ConfidentialityInformation"]["Classification"] = "평문"
+    value = json.loads(forged["statement"]["value"])
+    value["ConfidentialityInformation"]["Classification"] = "평문"
+    forged["statement"]["value"] = json.dumps(value)
     manifest["assertions"].append(forged)
     with zipfile.ZipFile(sealed, "w") as archive:
         archive.writestr(ztdf.PAYLOAD, payload)
@@ -353,3 +355,51 @@ def test_keys_export_says_what_it_wrote_and_the_fingerprint_to_compare(one_node,
     assert (tmp_path / "kor.json").stat().st_mode & 0o077 == 0
     refused = one_node("keys", "export", "-o", str(tmp_path))
     assert refused.code == 2 and "a directory" in refused.stderr
+
+
+def otdf_python_sealed_for_japan(tmp_path, data: bytes):
+    """A ZTDF sealed by otdf-python for JPN's RSA key from JPN's exported key set."""
+    from otdf_python.config import KASInfo, TDFConfig
+    from otdf_python.tdf import TDF
+
+    keyset = json.loads((tmp_path / "jpn.json").read_text())
+    rsa = next(k for k in keyset["keys"] if k["purpose"] == "wrapped")
+    config = TDFConfig(
+        kas_info_list=[
+            KASInfo(url="urn:gsomia:party:JPN", public_key=rsa["public_pem"], kid=rsa["kid"])
+        ]
+    )
+    _, _, stream = TDF().create_tdf(data, config)
+    path = tmp_path / "foreign.tdf"
+    path.write_bytes(stream.getvalue())
+    return path
+
+
+def test_an_otdf_python_file_is_refused_unlabelled_then_adopted_and_opened(two_nodes, tmp_path):
+    gsomia, jpn = two_nodes
+    data = os.urandom(50_000)
+    foreign = otdf_python_sealed_for_japan(tmp_path, data)
+    refused = gsomia("--db", jpn, "open", str(foreign), "-o", str(tmp_path / "o.bin"))
+    assert refused.code == 2
+    assert refused.stderr.strip().startswith("error: the item carries no gsomia label")
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o.bin").exists()
+    labelled = tmp_path / "labelled.tdf"
+    adopted = gsomia(
+        "--db", jpn, "adopt", str(foreign), "--from", "KOR", "--marking", "II",
+        "--topic", "nk-missile", "-o", str(labelled), "--json",
+    )  # fmt: skip
+    assert adopted.code == 0, adopted.stderr
+    assert adopted.json["labelled_by"] == "JPN"
+    assert adopted.json["marking"] == "군사Ⅱ급비밀"
+    assert adopted.json["size"] == len(data)
+    opened = gsomia("--db", jpn, "open", str(labelled), "-o", str(tmp_path / "o.bin"), "--json")
+    assert opened.code == 0, opened.stderr
+    assert (tmp_path / "o.bin").read_bytes() == data
+    assert opened.json["sealed_by"] == "JPN" and opened.json["originator"] == "KOR"
+    again = gsomia(
+        "--db", jpn, "adopt", str(labelled), "--from", "KOR", "--marking", "II",
+        "--topic", "nk-missile", "-o", str(tmp_path / "again.tdf"),
+    )  # fmt: skip
+    assert again.code == 2
+    assert "already carries a gsomia label" in again.stderr

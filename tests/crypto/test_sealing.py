@@ -116,7 +116,8 @@ def test_the_manifest_validates_against_the_opentdf_schema(tmp_path, rings):
     sealed(tmp_path, rings, b"x")
     assert len(SEALED_MANIFESTS) == before + 1  # the autouse fixture validated it
     manifest = SEALED_MANIFESTS[-1]
-    assert manifest["tdf_spec_version"] == "4.3.0"
+    assert manifest["schemaVersion"] == "4.3.0"
+    assert "tdf_spec_version" not in manifest["payload"]
     assert manifest["encryptionInformation"]["method"]["algorithm"] == "AES-256-GCM"
     assert (
         manifest["assertions"][0]["statement"]["schema"]
@@ -252,8 +253,10 @@ def test_a_policy_swapped_with_a_re_signed_manifest_breaks_the_key_binding(tmp_p
 def test_an_altered_label_is_refused(tmp_path, rings):
     path = sealed(tmp_path, rings, b"x")
     manifest, payload = entries(path)
-    value = manifest["assertions"][0]["statement"]["value"]
+    statement = manifest["assertions"][0]["statement"]
+    value = json.loads(statement["value"])
     value["ConfidentialityInformation"]["Classification"] = "UNCLASSIFIED"
+    statement["value"] = json.dumps(value)
     rewrite(path, manifest, payload)
     with pytest.raises(LabelAltered, match="changed after it was signed"):
         open_path(path, rings["JPN"], tmp_path / "out")
@@ -346,8 +349,8 @@ def test_opening_to_a_stream_writes_nothing_until_every_segment_verified(tmp_pat
 def test_the_sealed_label_is_the_4774_statement_of_the_core_label(tmp_path, rings):
     path = sealed(tmp_path, rings, b"x")
     manifest, _ = entries(path)
-    value = manifest["assertions"][0]["statement"]["value"]
+    value = json.loads(manifest["assertions"][0]["statement"]["value"])
     assert value["ConfidentialityInformation"]["Classification"] == "군사Ⅱ급비밀"
     assert value["CreationTime"] == "2026-11-30T00:00:00Z"
     policy = ztdf.Policy.decode(manifest["encryptionInformation"]["policy"])
-    assert [a.attribute for a in policy.body.data_attributes] == ztdf.policy_attributes(LABEL)
+    assert policy.body.attributes() == ztdf.policy_attributes(LABEL)

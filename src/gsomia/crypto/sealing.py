@@ -29,7 +29,9 @@ from gsomia.crypto import binding
 from gsomia.crypto.keys import KeyRing, Purpose, party_url
 from gsomia.crypto.wrapping import Wrapped, unwrap, wrap
 from gsomia.errors import (
+    InvalidRequest,
     KeyUnavailable,
+    LabelAltered,
     ManifestAltered,
     NotARecipient,
     PayloadAltered,
@@ -104,20 +106,19 @@ def seal(
                 cipher.encrypt_into(nonce, memoryview(plain)[:length], None, sealed)
                 tags.append(bytes(sealed[length:]))
                 background.write(out, nonce, sealed)
-                segments.append(ztdf.Segment.of(tags[-1], length, segment_size))
+                segments.append(ztdf.Segment.of(tags[-1], length))
                 total += length
                 if length < segment_size:
                     break
         policy = ztdf.Policy.of(ztdf.policy_attributes(label)).encode()
         manifest = ztdf.Manifest(
-            tdf_spec_version=ztdf.SPEC_VERSION,
+            schema_version=ztdf.SPEC_VERSION,
             payload=ztdf.Payload(
                 type="reference",
                 url=ztdf.PAYLOAD,
                 protocol="zip",
                 is_encrypted=True,
                 mime_type=mime_type,
-                tdf_spec_version=ztdf.SPEC_VERSION,
             ),
             encryption_information=ztdf.EncryptionInformation(
                 type="split",
@@ -171,13 +172,16 @@ def _key_access(key: bytes, policy: str, recipient: Recipient) -> ztdf.KeyAccess
         protocol="kas",
         kid=recipient.kid,
         wrapped_key=b64(wrapped.wrapped_key),
-        policy_binding=ztdf.PolicyBinding(alg="HS256", hash=_policy_binding(key, policy)),
+        policy_binding=ztdf.PolicyBinding(
+            alg="HS256", hash=ztdf.policy_binding_hash(_policy_binding(key, policy))
+        ),
         ephemeral_public_key=wrapped.ephemeral_public_pem,
     )
 
 
-def _policy_binding(key: bytes, policy: str) -> str:
-    return b64(hmac.digest(key, policy.encode(), "sha256"))
+def _policy_binding(key: bytes, policy: str) -> bytes:
+    """HMAC-SHA256 under the payload key over the policy as the manifest carries it."""
+    return hmac.digest(key, policy.encode(), "sha256")
 
 
 def _root_signature(key: bytes, tags: Iterable[bytes]) -> bytes:
@@ -203,6 +207,64 @@ def open_sealed(
     container = ztdf.read_container(source)
     bound = binding.verify_label(container.document, keys.verifying)
     manifest = container.manifest
+    key, sizes = _verified_keys(container, keys)
+    if destination is not None and not private_destination:
+        _decrypt_segments(container.payload(), None, manifest, key, sizes)
+    total = _decrypt_segments(container.payload(), destination, manifest, key, sizes)
+    return Opened(bound.statement, bound.sealed_by, bound.signer, total)
+
+
+def adopt(
+    source: IO[bytes],
+    destination: IO[bytes],
+    keys: KeyRing,
+    *,
+    label: Label,
+    signer: tuple[str, ed25519.Ed25519PrivateKey],
+    now: datetime,
+) -> Sealed:
+    """Bind `label` to a ZTDF sealed for this party by other OpenTDF software (otdf-python, the
+    Go SDK), which carries no gsomia label, and write the labelled copy to `destination`.
+
+    The payload and every part of the manifest are kept as they are (other assertions
+    included); only the label assertion is added, signed by this party. Nothing is labelled
+    that this party cannot open: the key access, the policy binding, the root signature and
+    every segment are verified first (the decrypted segments go nowhere).
+    """
+    if keys.party is None:
+        raise NotARecipient("this node has no party: nothing is addressed to it", subject="party")
+    container = ztdf.read_container(source)
+    manifest = container.manifest
+    if binding.LABEL_ASSERTION in {a.id for a in manifest.assertions or ()}:
+        raise InvalidRequest("the item already carries a gsomia label; open it instead")
+    if ztdf.sealed_by_gsomia(manifest):
+        raise LabelAltered("the item was sealed by gsomia and its label was removed")
+    others = binding.unbound_labels(container.document)
+    if others:
+        raise InvalidRequest(
+            f"assertion {others[0]!r} looks like a label already; gsomia adds no second one"
+        )
+    key, sizes = _verified_keys(container, keys)
+    _decrypt_segments(container.payload(), None, manifest, key, sizes)
+    with ztdf.write_container(destination) as writer:
+        payload = container.payload()
+        remaining = container.payload_size
+        with writer.payload() as out:
+            while remaining:
+                chunk = payload.read(min(remaining, SEGMENT_SIZE))
+                if not chunk:
+                    raise PayloadTruncated("the payload ended while it was copied")
+                out.write(chunk)
+                remaining -= len(chunk)
+        statement = LabelStatement.from_label(label, now)
+        writer.manifest(binding.bind(manifest, statement, keys.party, signer))
+    return Sealed(sum(plain for plain, _ in sizes), len(sizes))
+
+
+def _verified_keys(container: ztdf.Container, keys: KeyRing) -> tuple[bytes, list[tuple[int, int]]]:
+    """The payload key and the segment sizes, once the key access, the policy binding, the
+    root signature and the payload's length all check out."""
+    manifest = container.manifest
     key = _payload_key(manifest, keys)
     _check_bindings(manifest, key)
     sizes = manifest.segment_sizes()
@@ -215,10 +277,7 @@ def open_sealed(
         raise PayloadAltered(
             f"the payload holds {container.payload_size - expected} bytes more than the manifest describes"
         )
-    if destination is not None and not private_destination:
-        _decrypt_segments(container.payload(), None, manifest, key, sizes)
-    total = _decrypt_segments(container.payload(), destination, manifest, key, sizes)
-    return Opened(bound.statement, bound.sealed_by, bound.signer, total)
+    return key, sizes
 
 
 def _payload_key(manifest: ztdf.Manifest, keys: KeyRing) -> bytes:
@@ -247,17 +306,17 @@ def _payload_key(manifest: ztdf.Manifest, keys: KeyRing) -> bytes:
 
 def _check_bindings(manifest: ztdf.Manifest, key: bytes) -> None:
     encryption = manifest.encryption_information
-    expected = _policy_binding(key, encryption.policy).encode()
+    expected = _policy_binding(key, encryption.policy)
     if not any(
         kao.policy_binding.alg == "HS256"
-        and hmac.compare_digest(kao.policy_binding.hash.encode(), expected)
+        and ztdf.policy_binding_matches(kao.policy_binding.hash, expected)
         for kao in encryption.key_access
     ):
         raise ManifestAltered("the policy does not match its binding to the item's key")
-    integrity = encryption.integrity_information
-    tags = [b64decode(s.hash, "segment hash") for s in integrity.segments]
-    root = b64decode(integrity.root_signature.sig, "root signature")
-    if not hmac.compare_digest(root, _root_signature(key, tags)):
+    integrity = ztdf.integrity(manifest)
+    if encryption.integrity_information.root_signature.alg != "HS256" or not hmac.compare_digest(
+        integrity.root_signature, _root_signature(key, [integrity.aggregate])
+    ):
         raise ManifestAltered("the segment list does not match the root signature")
 
 
@@ -269,10 +328,7 @@ def _decrypt_segments(
     sizes: list[tuple[int, int]],
 ) -> int:
     """Verify and decrypt every segment in order; plaintext goes out only once verified."""
-    tags = [
-        b64decode(s.hash, "segment hash")
-        for s in manifest.encryption_information.integrity_information.segments
-    ]
+    tags = ztdf.integrity(manifest).tags
     largest = max((plain for plain, _ in sizes), default=0)
     if out is None:
         return _decrypt_into(payload, None, AESGCM(key), tags, sizes, largest)

@@ -24,7 +24,8 @@ def relabel(sealed: Path, forged: Path, **statement: Any) -> None:
     with zipfile.ZipFile(sealed) as archive:
         manifest = json.loads(archive.read(ztdf.MANIFEST))
         payload = archive.read(ztdf.PAYLOAD)
-    manifest["assertions"][0]["statement"]["value"].update(statement)
+    label = manifest["assertions"][0]["statement"]
+    label["value"] = json.dumps({**json.loads(label["value"]), **statement})
     with zipfile.ZipFile(forged, "w") as archive:
         archive.writestr(ztdf.PAYLOAD, payload)
         archive.writestr(ztdf.MANIFEST, json.dumps(manifest))

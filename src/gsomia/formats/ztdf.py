@@ -8,11 +8,21 @@ included), duplicate entries, compressed payloads (the payload is ciphertext: co
 only be a bomb), a manifest over the size or nesting limits, and entries whose declared sizes
 do not fit the archive. The container is read from and written to binary file objects; where
 the bytes live on disk is the caller's business.
+
+What is written follows the reference implementations (opentdf/platform's Go SDK and key
+access service, and otdf-python) where they differ from the 4.3.0 text, and reading accepts
+both (docs/sealing.md, "OpenTDF as the reference implementations read it", cites each
+source): the manifest names its `schemaVersion`; a policy binding is the base64 of the
+HMAC's lowercase hex string, read in that form or as the raw HMAC; every segment states its
+sizes; a manifest without `schemaVersion` may carry its segment hashes and root signature
+as base64 of hex strings (the Go SDK's legacy form), read as such.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
+import hmac
 import itertools
 import json
 import os
@@ -62,15 +72,15 @@ class _Model(BaseModel):
 
 class Segment(_Model):
     hash: str
-    """The segment's GMAC tag, base64."""
+    """The segment's GMAC tag, base64 (of its hex string in a legacy manifest)."""
     segment_size: int | None = Field(default=None, ge=0)
     encrypted_segment_size: int | None = Field(default=None, ge=SEGMENT_OVERHEAD)
 
     @classmethod
-    def of(cls, tag: bytes, size: int, default_size: int) -> Segment:
-        """A segment's entry; its sizes are written only where they differ from the defaults."""
-        if size == default_size:
-            return cls(hash=b64(tag))
+    def of(cls, tag: bytes, size: int) -> Segment:
+        """A segment's entry, its sizes always stated: the 4.3.0 text makes them optional, but
+        otdf-python reads every segment's `segmentSize` and `encryptedSegmentSize`, and the Go
+        SDK writes them for every segment."""
         return cls(hash=b64(tag), segment_size=size, encrypted_segment_size=size + SEGMENT_OVERHEAD)
 
 
@@ -154,7 +164,10 @@ class Manifest(_Model):
     payload: Payload
     encryption_information: EncryptionInformation
     assertions: list[Assertion] | None = None
+    schema_version: str | None = None
+    """The TDF version (`schemaVersion`); the Go SDK reads its absence as a legacy file."""
     tdf_spec_version: str | None = Field(default=None, alias="tdf_spec_version")
+    """Where gsomia before `schemaVersion` wrote the version; read, no longer written."""
 
     def document(self) -> dict[str, Any]:
         """The manifest as JSON: what is written, hashed and signed."""
@@ -174,13 +187,84 @@ class Manifest(_Model):
         ]
 
 
+@dataclass(frozen=True, slots=True)
+class Integrity:
+    """A manifest's segment hashes and root signature, decoded from either encoding."""
+
+    tags: list[bytes]
+    """Each segment's GMAC tag."""
+    aggregate: bytes
+    """What the root signature (and an assertion's `assertionSig`) covers: the segment hashes
+    in order, as encoded (raw tags, or their hex strings in a legacy manifest)."""
+    root_signature: bytes
+    """The root signature's HMAC-SHA256."""
+    hex_encoded: bool
+
+
+def integrity(manifest: Manifest) -> Integrity:
+    """The segment hashes and root signature, decoded.
+
+    With `schemaVersion` they are base64 of the raw bytes. Without it, the Go SDK writes base64
+    of their lowercase hex strings (opentdf/platform sdk/tdf.go, `calculateSignature` with
+    `isLegacyTDF`); gsomia before `schemaVersion` wrote raw bytes. The two cannot be confused:
+    a tag is 16 bytes, its hex string 32 hex digits.
+    """
+    info = manifest.encryption_information.integrity_information
+    hashes = [b64decode(s.hash, "segment hash") for s in info.segments]
+    root = b64decode(info.root_signature.sig, "root signature")
+    legacy = manifest.schema_version is None and all(
+        len(h) == 2 * GCM_TAG and _is_hex(h) for h in hashes
+    )
+    if not legacy:
+        return Integrity(hashes, b"".join(hashes), root, hex_encoded=False)
+    if len(root) != 64 or not _is_hex(root):
+        raise ManifestAltered("the legacy manifest's root signature is not a hex HMAC-SHA256")
+    return Integrity(
+        [bytes.fromhex(h.decode()) for h in hashes],
+        b"".join(hashes),
+        bytes.fromhex(root.decode()),
+        hex_encoded=True,
+    )
+
+
+def _is_hex(data: bytes) -> bool:
+    try:
+        binascii.unhexlify(data)
+    except binascii.Error:
+        return False
+    return True
+
+
+def policy_binding_hash(mac: bytes) -> str:
+    """The policy binding as the reference implementations write it: base64 of the HMAC's
+    lowercase hex string (opentdf/platform sdk/tdf.go; opentdf/spec schema/OpenTDF/manifest.md's
+    example), which the key access service hex-decodes (service/kas/access/rewrap.go)."""
+    return b64(mac.hex().encode("ascii"))
+
+
+def policy_binding_matches(text: str, mac: bytes) -> bool:
+    """Whether a policy binding holds `mac`, written as base64 of the raw HMAC (the 4.3.0
+    text, gsomia before) or of its hex string (the reference implementations)."""
+    try:
+        stored = base64.b64decode(text, validate=True)
+    except ValueError:
+        return False
+    if len(stored) == 2 * len(mac) and _is_hex(stored):
+        stored = bytes.fromhex(stored.decode())
+    return hmac.compare_digest(stored, mac)
+
+
 class DataAttribute(_Model):
     attribute: str
 
 
 class PolicyBody(_Model):
-    data_attributes: list[DataAttribute]
-    dissem: list[str] = []
+    data_attributes: list[DataAttribute] | None = None
+    """None where a writer has none: otdf-python writes `null`."""
+    dissem: list[str] | None = []
+
+    def attributes(self) -> list[str]:
+        return [a.attribute for a in self.data_attributes or ()]
 
 
 class Policy(_Model):
@@ -225,6 +309,16 @@ def policy_attributes(label: Label) -> list[str]:
     ]
     attributes += [value("releasable-to", party) for party in sorted(label.releasable_to or ())]
     return attributes
+
+
+def sealed_by_gsomia(manifest: Manifest) -> bool:
+    """Whether the policy carries gsomia's attribute values: gsomia sealed the item, whatever
+    became of its label."""
+    try:
+        attributes = Policy.decode(manifest.encryption_information.policy).body.attributes()
+    except UnsafeContainer:
+        return False
+    return any(a.startswith(f"{ATTRIBUTE_NAMESPACE}/") for a in attributes)
 
 
 def parse_manifest(document: dict[str, Any]) -> Manifest:

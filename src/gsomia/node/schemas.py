@@ -881,6 +881,16 @@ class OpenView(Model):
     topic: str
 
 
+class AdoptView(Model):
+    output: str
+    size: int
+    segments: int
+    labelled_by: str
+    originator: str
+    marking: str
+    topic: str
+
+
 class LabelView(Model):
     originator: str
     marking: str

@@ -15,6 +15,7 @@ def register(app: typer.Typer) -> None:
     app.command("seal")(seal_command)
     app.command("open")(open_command)
     app.command("inspect")(inspect_command)
+    app.command("adopt")(adopt_command)
 
 
 def seal_command(
@@ -117,3 +118,43 @@ def inspect_command(ctx: typer.Context, file: Path, as_json: JsonFlag = False) -
         ["party", "type", "kid"],
         [[r.party, r.type, r.kid] for r in view.recipients],
     )
+
+
+def adopt_command(
+    ctx: typer.Context,
+    file: Path,
+    output: Output,
+    originator: Annotated[
+        str, typer.Option("--from", help="The originator, whose scheme the marking is in.")
+    ],
+    marking: Annotated[str, typer.Option(help="Classification in the originator's scheme.")],
+    topic: Annotated[str, typer.Option(help="Topic slug.")],
+    rel_to: Annotated[
+        list[str] | None, typer.Option("--rel-to", help="Releasability (repeat).")
+    ] = None,
+    purpose: Annotated[str, typer.Option(help="The purpose the item serves.")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Label a ZTDF that other OpenTDF software sealed for this party (otdf-python, the Go
+    SDK): once it verifies, a copy carrying this party's signed gsomia label is written."""
+    from gsomia.node.commands import sealing
+
+    with node(ctx) as opened:
+        view = sealing.adopt_file(
+            opened,
+            file,
+            destination(output),
+            originator=originator,
+            marking=marking,
+            topic=topic,
+            releasable_to=rel_to,
+            purpose=purpose,
+            passphrase=passphrase(ctx),
+        )
+    summary = f"{view.size} bytes, labelled {view.marking} from {view.originator}"
+    if output == "-":
+        render.note(f"labelled {file}: {summary}")
+    elif as_json:
+        render.model(view)
+    else:
+        render.say(f"labelled {render.safe(file)} → {render.safe(view.output)}: {summary}")

@@ -21,13 +21,14 @@ from gsomia.core.markings import Scheme
 from gsomia.core.policy import decide_release
 from gsomia.crypto import binding
 from gsomia.crypto.keys import KeyRing, Purpose
-from gsomia.crypto.sealing import Opened, Recipient, Sealed, open_sealed, seal
+from gsomia.crypto.sealing import Opened, Recipient, Sealed, adopt, open_sealed, seal
 from gsomia.errors import InvalidRequest, KeyStoreError, OpenError, PayloadAltered
 from gsomia.formats import ztdf
 from gsomia.node import journal
 from gsomia.node.commands.keys import keyring
 from gsomia.node.context import Node, When
 from gsomia.node.schemas import (
+    AdoptView,
     ExportView,
     InspectView,
     IntegrityView,
@@ -284,6 +285,51 @@ def open_file(node: Node, source: Path, destination: Destination, passphrase: by
     )
 
 
+def adopt_file(
+    node: Node,
+    source: Path,
+    destination: Destination,
+    *,
+    originator: str,
+    marking: str,
+    topic: str,
+    releasable_to: Sequence[str] | None = None,
+    purpose: str = "",
+    passphrase: bytes,
+) -> AdoptView:
+    """Bind a gsomia label, signed by this party, to a ZTDF sealed for it by other OpenTDF
+    software, once this party has verified it can open it; the labelled copy then opens,
+    is inspected and received like any sealed item. The marking is read in the originator's
+    scheme. Nothing is released: the content stays addressed to the parties it was."""
+    forbidden = [*node.database_files(), source]
+    check_destination(destination, forbidden)
+    with node.read() as tx:
+        label = tx.label(originator, marking, topic, releasable_to=releasable_to, purpose=purpose)
+        ring = keyring(tx, passphrase)
+    with files.open_input(source) as stream:
+        if isinstance(destination, Path):
+            with files.output(destination, forbidden=forbidden) as out:
+                done = adopt(stream, out, ring, label=label, signer=ring.signing(), now=node.now())
+        else:
+            # A ZIP needs a seekable file: write into an unnamed one, then copy it out.
+            with files.unnamed(Path(os.environ.get("TMPDIR", "/tmp"))) as scratch:
+                done = adopt(
+                    stream, scratch.stream, ring, label=label, signer=ring.signing(), now=node.now()
+                )
+                scratch.stream.seek(0)
+                while chunk := scratch.stream.read(CHUNK):
+                    destination.write(chunk)
+    return AdoptView(
+        output=str(destination) if isinstance(destination, Path) else "-",
+        size=done.plaintext_size,
+        segments=done.segments,
+        labelled_by=ring.party or "",
+        originator=label.originator,
+        marking=label.level.marking,
+        topic=label.topic,
+    )
+
+
 def inspect_file(node: Node, source: Path) -> InspectView:
     """What a sealed file says about itself, checked as far as possible without opening it."""
     with node.read() as tx:
@@ -330,7 +376,7 @@ def inspect_file(node: Node, source: Path) -> InspectView:
 
 
 def _attributes(policy: str) -> list[str]:
-    return [a.attribute for a in ztdf.Policy.decode(policy).body.data_attributes]
+    return ztdf.Policy.decode(policy).body.attributes()
 
 
 def _label_view(label: Label) -> LabelView:
