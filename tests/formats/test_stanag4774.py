@@ -51,6 +51,7 @@ def test_a_label_naming_an_unknown_scheme_is_refused(book):
     label = Label("KOR", book.scheme("KOR").read("II"), "nk-missile")
     value = LabelStatement.from_label(label, datetime(2017, 5, 15, tzinfo=UTC)).document()
     value["ConfidentialityInformation"]["PolicyIdentifier"] = "ATLANTIS"
+    del value["Stanag4774Xml"]  # a label carrying the JSON alone, as older ones do
     with pytest.raises(LabelAltered, match="unknown scheme 'ATLANTIS'"):
         LabelStatement.parse(value).to_label(book.schemes)
 
@@ -104,3 +105,25 @@ def test_write_xml_reads_back_to_the_same_label(number):
     written = stanag4774.write_xml(label)
     assert written.startswith(f'<originatorConfidentialityLabel xmlns="{stanag4774.SCHEMA}">')
     assert stanag4774.read_xml(written) == label
+
+
+def test_the_label_carries_its_4774_xml_beside_the_json_and_they_agree(book):
+    """Issue: the ZTDF's label assertion carries the ADatP-4774 XML form beside its JSON;
+    a statement whose XML says another thing than its JSON is refused."""
+    label = Label(
+        "KOR", book.scheme("KOR").read("II"), "nk-missile", releasable_to=frozenset({"JPN"})
+    )
+    value = LabelStatement.from_label(label, datetime(2017, 5, 15, tzinfo=UTC)).document()
+    xml = value["Stanag4774Xml"]
+    assert xml.startswith(
+        '<originatorConfidentialityLabel xmlns="urn:nato:stanag:4774:confidentialitymetadatalabel:1:0">'
+    )
+    from_xml = stanag4774.read_xml(xml).confidentiality_information
+    assert from_xml == LabelStatement.parse(value).confidentiality_information
+    assert LabelStatement.parse(value).to_label(book.schemes) == label
+    value["Stanag4774Xml"] = xml.replace("KOR", "JPN", 1)
+    with pytest.raises(LabelAltered, match="4774 XML and its JSON say different things"):
+        LabelStatement.parse(value)
+    value["Stanag4774Xml"] = "<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>"
+    with pytest.raises(LabelAltered, match="4774 XML cannot be read"):
+        LabelStatement.parse(value)

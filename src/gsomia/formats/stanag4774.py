@@ -96,6 +96,9 @@ class LabelStatement(ConfidentialityLabel):
     english_equivalent: str
     holder: str | None = None
     alternative_confidentiality_information: list[ConfidentialityInformation] | None = None
+    stanag4774_xml: str | None = None
+    """The originator's label in its ADatP-4774 XML form (`write_xml`), beside the JSON, for
+    tools that read only the XML; when present it must say what the JSON says."""
 
     @classmethod
     def from_label(cls, label: Label, created_at: datetime) -> LabelStatement:
@@ -108,11 +111,11 @@ class LabelStatement(ConfidentialityLabel):
                     label.holder_level, label.releasable_to, label.caveats
                 )
             ]
+        information = ConfidentialityInformation.of(label.level, label.releasable_to, label.caveats)
         return cls(
             creation_time=created_at.astimezone(UTC),
-            confidentiality_information=ConfidentialityInformation.of(
-                label.level, label.releasable_to, label.caveats
-            ),
+            confidentiality_information=information,
+            stanag4774_xml=write_xml(information),
             originator=label.originator,
             topic=label.topic,
             purpose=label.purpose,
@@ -125,13 +128,21 @@ class LabelStatement(ConfidentialityLabel):
     def parse(cls, value: Any) -> LabelStatement:
         """The statement a label assertion carries; `LabelAltered` if gsomia cannot read it."""
         try:
-            return cls.model_validate(value)
+            statement = cls.model_validate(value)
         except ValidationError as exc:
             error = exc.errors()[0]
             where = ".".join(str(part) for part in error["loc"]) or "its top"
             raise LabelAltered(
                 f"the label assertion is incomplete (at {where}: {error['msg']}); it cannot be read"
             ) from None
+        if statement.stanag4774_xml is not None:
+            try:
+                written = read_xml(statement.stanag4774_xml).confidentiality_information
+            except UnreadableXml as exc:
+                raise LabelAltered(f"the label's 4774 XML cannot be read: {exc.message}") from None
+            if written != statement.confidentiality_information:
+                raise LabelAltered("the label's 4774 XML and its JSON say different things")
+        return statement
 
     def to_label(self, schemes: Mapping[str, Scheme]) -> Label:
         """The Label this statement carries, its markings read in their schemes."""
@@ -205,7 +216,7 @@ def read_xml_input(text: str | bytes) -> ConfidentialityLabel:
 
 
 def write_xml(label: ConfidentialityLabel | ConfidentialityInformation) -> str:
-    """The ADatP-4774 XML form of a label (an originatorConfidentialityLabel), UTF-8 text with
+    """The ADatP-4774 XML form of a label (an originatorConfidentialityLabel), as text without
     an XML declaration; `read_xml` reads it back to an equal label."""
     information = (
         label.confidentiality_information if isinstance(label, ConfidentialityLabel) else label
