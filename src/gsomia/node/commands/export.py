@@ -70,7 +70,7 @@ def _export(
             if to == own:
                 if items.out_of_use(tx, item, "exported") is None:
                     level = _held_level(tx, item)
-                    summaries.append(_own_summary(item, level, modified, tlp))
+                    summaries.append(_summary(item, item.holder, level, modified, tlp))
                     exported.append(_own_view(item, level))
                 continue
             decision, decision_id = _decide(tx, item, to, instant)
@@ -78,7 +78,7 @@ def _export(
                 **ExportedItemView.fields(decision), item=item.reference, decision_id=decision_id
             )
             if decision.allowed and decision.recipient_level is not None:
-                summaries.append(_summary(item, to, decision, modified, tlp))
+                summaries.append(_summary(item, to, decision.recipient_level, modified, tlp))
                 exported.append(view)
             else:
                 withheld.append(view)
@@ -127,10 +127,10 @@ def _decide(tx: Tx, item: ItemRecord, to: str, instant: datetime) -> tuple[Decis
 
 
 def _summary(
-    item: ItemRecord, to: str, decision: Decision, modified: datetime, tlp: dict[str, stix.Tlp]
+    item: ItemRecord, to: str, level: Level, modified: datetime, tlp: dict[str, stix.Tlp]
 ) -> stix.ItemSummary:
-    level = decision.recipient_level
-    assert level is not None
+    """What `to` is told of the item: its metadata, marked at `level` in `to`'s scheme (the
+    recipient's equivalent, or the registry's own level in its own view)."""
     return stix.ItemSummary(
         reference=item.reference,
         title=item.title,
@@ -154,28 +154,6 @@ def _held_level(tx: Tx, item: ItemRecord) -> Level:
     """The level the registry marks its copy with: its own for a copy it received (Art 4)."""
     label = items.label_of(tx, item)
     return label.holder_level or label.level
-
-
-def _own_summary(
-    item: ItemRecord, level: Level, modified: datetime, tlp: dict[str, stix.Tlp]
-) -> stix.ItemSummary:
-    return stix.ItemSummary(
-        reference=item.reference,
-        title=item.title,
-        originator=item.originator,
-        originator_reference=item.originator_reference or item.reference,
-        originator_marking=item.marking,
-        recipient=item.holder,
-        marking=level.marking,
-        english=level.english,
-        topic=item.topic,
-        purpose=item.purpose,
-        releasable_to=tuple(sorted(item.releasable_to)) if item.releasable_to is not None else None,
-        caveats=item.caveats,
-        registered_at=item.registered_at,
-        modified_at=modified,
-        tlp=tlp.get(level.english.upper()),
-    )
 
 
 def _own_view(item: ItemRecord, level: Level) -> ExportedItemView:
