@@ -44,7 +44,7 @@ class Gate:
         if cookie:
             officer, csrf = await run_in_threadpool(users.by_session, self.node, cookie)
             if request.method not in SAFE_METHODS:
-                users.check_csrf(csrf, await _csrf_given(request))
+                users.check_csrf(csrf, await csrf_given(request))
             return officer
         raise NotAuthenticated(
             "no credential: send Authorization: Bearer TOKEN, or log in at /login"
@@ -66,10 +66,12 @@ class Gate:
         return Security(dependency, scopes=[action.value])
 
 
-async def _csrf_given(request: Request) -> str | None:
+async def csrf_given(request: Request) -> str | None:
+    """The CSRF token a request carries: its `X-CSRF-Token` header, or its form's
+    `csrf_token` field."""
     given = request.headers.get(CSRF_HEADER)
     if given is None and request.headers.get("content-type", "").startswith(
-        "application/x-www-form-urlencoded"
+        ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
         form = await request.form()
         value = form.get("csrf_token")

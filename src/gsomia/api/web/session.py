@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from gsomia.api.routes.auth import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, Gate
+from gsomia.api.routes.auth import SAFE_METHODS, SESSION_COOKIE, Gate, csrf_given
 from gsomia.core.roles import Action
 from gsomia.errors import NotAuthenticated
 from gsomia.node.commands import users
@@ -44,12 +44,7 @@ def needs(gate: Gate, action: Action) -> object:
         except NotAuthenticated:
             raise LoginRequired(request.url.path) from None
         if request.method not in SAFE_METHODS:
-            given = request.headers.get(CSRF_HEADER)
-            if given is None:
-                form = await request.form()
-                value = form.get("csrf_token")
-                given = value if isinstance(value, str) else None
-            users.check_csrf(csrf, given)
+            users.check_csrf(csrf, await csrf_given(request))
         officer.require(action)
         return Visitor(officer, csrf)
 
